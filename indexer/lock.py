@@ -1,0 +1,53 @@
+"""One writer at a time per index folder, with a lock the kernel frees if the writer dies."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+
+class IndexLocked(RuntimeError):
+    """Another process is writing the index."""
+
+
+class WriteLock:
+    """An exclusive flock on INDEX/.lock; waits up to `wait` seconds, then fails clearly.
+
+    flock is released by the kernel when its holder exits, even by kill -9, so a crashed run
+    never leaves a stale lock behind.
+    """
+
+    def __init__(self, root: Path, wait: float = 0.0) -> None:
+        self.path = Path(root) / ".lock"
+        self.wait = wait
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriteLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                    os.close(fd)
+                    raise IndexLocked(
+                        f"another process (pid {holder}) is writing the index at {self.path.parent}; "
+                        "wait for it to finish, or pass --wait SECONDS to queue behind it"
+                    ) from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

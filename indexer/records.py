@@ -1,0 +1,133 @@
+"""The entry record as the indexer takes it in, and the checks every source goes through."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+
+from search.dates import PartialDate, parse_date
+from search.errors import BadDate
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
+MAX_TEXT = 1_000_000
+
+
+class InvalidEntry(ValueError):
+    """An entry that cannot be indexed: where it is, which field, and why."""
+
+    def __init__(self, source: str, line: int, field_name: str, reason: str) -> None:
+        super().__init__(f"{source}:{line}: {field_name}: {reason}")
+        self.source = source
+        self.line = line
+        self.field = field_name
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One library entry, validated; `origin` is "file:line" for messages."""
+
+    id: str
+    title: str
+    date: PartialDate | None = None
+    authors: tuple[str, ...] = ()
+    summary: str = ""
+    body: str = ""
+    themes: tuple[str, ...] = ()
+    type: str | None = None
+    url: str | None = None
+    origin: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping, source: str = "<api>", line: int = 1) -> Entry:
+        """Validate a mapping in the corpus's JSON shape; raise InvalidEntry on the first fault."""
+        if not isinstance(data, Mapping):
+            raise InvalidEntry(source, line, "entry", "must be an object with id and title")
+
+        def fail(name: str, reason: str) -> InvalidEntry:
+            return InvalidEntry(source, line, name, reason)
+
+        entry_id = data.get("id")
+        if entry_id is None or entry_id == "":
+            raise fail("id", "missing; every entry needs a unique, URL-safe id")
+        entry_id = str(entry_id).strip()
+        if not ID_RE.match(entry_id):
+            raise fail("id", f"{entry_id!r} is not URL-safe: use letters, digits, '-', '_', '.', '~'")
+        title = _text(data.get("title"), "title", fail)
+        if not title.strip():
+            raise fail("title", "missing; every entry needs a title")
+        return cls(
+            id=entry_id,
+            title=title.strip(),
+            date=_date(data.get("date"), fail),
+            authors=_list(data.get("authors"), "authors", fail),
+            summary=_text(data.get("summary"), "summary", fail).strip(),
+            body=_text(data.get("body"), "body", fail).strip(),
+            themes=tuple(t.lower() for t in _list(data.get("themes"), "themes", fail)),
+            type=(_text(data.get("type"), "type", fail).strip().lower() or None),
+            url=(_text(data.get("url"), "url", fail).strip() or None),
+            origin=f"{source}:{line}",
+        )
+
+    def content_hash(self) -> str:
+        """Changes exactly when something indexed about the entry changes."""
+        payload = asdict(self)
+        payload.pop("origin")
+        payload.pop("extra")
+        payload["date"] = self.date.isoformat() if self.date else None
+        raw = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "authors": list(self.authors),
+            "summary": self.summary,
+            "body": self.body,
+            "themes": list(self.themes),
+            "type": self.type,
+            "url": self.url,
+        }
+
+
+def _text(value: object, name: str, fail) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, dict)):
+        raise fail(name, f"must be text, not a {type(value).__name__}")
+    text = str(value)
+    if len(text) > MAX_TEXT:
+        raise fail(name, f"is {len(text)} characters; the limit is {MAX_TEXT}")
+    return text
+
+
+def _list(value: object, name: str, fail) -> tuple[str, ...]:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        value = [v for v in re.split(r"[;,]", value)] if name == "themes" else [value]
+    if not isinstance(value, (list, tuple)):
+        raise fail(name, f"must be a list of text, not a {type(value).__name__}")
+    out = []
+    for item in value:
+        if not isinstance(item, (str, int, float)):
+            raise fail(name, f"must be a list of text; found {item!r}")
+        text = " ".join(str(item).split())
+        if text and text not in out:
+            out.append(text)
+    return tuple(out)
+
+
+def _date(value: object, fail) -> PartialDate | None:
+    if value is None or value == "":
+        return None
+    try:
+        return parse_date(value)
+    except BadDate as exc:
+        raise fail("date", str(exc).removeprefix("date ")) from None

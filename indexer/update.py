@@ -1,0 +1,212 @@
+"""Incremental indexing: apply what changed to the current generation, in one commit.
+
+`update` takes entries pushed by a program (the staff API, the benchmarks); `index_sources`
+takes the files of one or more sources and makes the index match them: new and changed
+entries are written, entries gone from those sources are deleted, entries of other sources
+are left alone. Both compare content hashes, so unchanged entries cost one hash each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as windex
+
+from search import store
+
+from .build import (
+    API_SOURCE,
+    WRITER_MB,
+    IndexReport,
+    Prepared,
+    Themes,
+    _unique,
+    build_generation,
+    document,
+    prepare,
+)
+from .loaders import read_source
+from .lock import WriteLock
+from .records import Entry, InvalidEntry
+
+
+@dataclass(frozen=True)
+class Existing:
+    hash: str
+    source: str
+
+
+def read_state(reader) -> dict[str, Existing]:
+    """Every live entry's hash and source, read from columns and postings (no stored fields)."""
+    ids = list(reader.column_reader("id"))
+    hashes = list(reader.column_reader("hash"))
+    sources: dict[int, str] = {}
+    for btext in reader.lexicon("source"):
+        name = btext.decode("utf-8")
+        for docnum in reader.postings("source", btext).all_ids():
+            sources[docnum] = name
+    state = {}
+    for docnum, (doc_id, digest) in enumerate(zip(ids, hashes, strict=True)):
+        if reader.is_deleted(docnum):
+            continue
+        doc_id = doc_id.decode() if isinstance(doc_id, bytes) else doc_id
+        state[doc_id] = Existing(
+            digest.decode() if isinstance(digest, bytes) else digest, sources.get(docnum, API_SOURCE)
+        )
+    return state
+
+
+def _themes_for(gen: Path, themes_file: Path | None) -> Themes:
+    if themes_file:
+        return Themes.load(themes_file)
+    copy = gen / store.THEMES
+    return Themes.load(copy if copy.exists() else None)
+
+
+def _apply(
+    gen: Path,
+    prepared: list[Prepared],
+    delete_ids: Iterable[str],
+    themes: Themes,
+    report: IndexReport,
+    state: dict[str, Existing],
+) -> None:
+    ix = windex.open_dir(str(gen))
+    try:
+        writer = ix.writer(limitmb=WRITER_MB)
+        try:
+            for p in prepared:
+                old = state.get(p.entry.id)
+                if old is not None and old.hash == p.hash:
+                    report.unchanged += 1
+                    continue
+                writer.update_document(**document(p))
+                if old is None:
+                    report.added += 1
+                else:
+                    report.updated += 1
+            for doc_id in delete_ids:
+                writer.delete_by_term("id", doc_id)
+                report.deleted += 1
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+    finally:
+        ix.close()
+    meta = store.read_meta(gen)
+    meta["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    if themes.path:
+        meta["themes_file"] = str(themes.path)
+    store.write_meta(gen, meta)
+    report.generation = gen.name
+
+
+def _current_or_none(root: Path) -> Path | None:
+    try:
+        return store.current_generation(root)
+    except store.IndexUnavailable:
+        return None
+
+
+def update(
+    index_dir: Path | str,
+    entries: Iterable[Entry],
+    deleted: Iterable[str] = (),
+    themes_file: Path | None = None,
+    *,
+    source: str = API_SOURCE,
+    wait: float = 0.0,
+) -> IndexReport:
+    """Add or replace `entries` and delete the ids in `deleted`; builds the index if none exists."""
+    root = Path(index_dir)
+    report = IndexReport()
+    started = time.perf_counter()
+    with WriteLock(root, wait):
+        gen = _current_or_none(root)
+        themes = _themes_for(gen, themes_file) if gen else Themes.load(themes_file)
+        unique = _unique([(e, source) for e in entries], report)
+        prepared = [prepare(e, s, themes, report) for e, s in unique]
+        if gen is None:
+            report.rebuilt = True
+            build_generation(root, iter(prepared), themes, report)
+        else:
+            ix = windex.open_dir(str(gen))
+            with ix.reader() as reader:
+                state = read_state(reader)
+            ix.close()
+            gone = [d for d in dict.fromkeys(deleted) if d in state]
+            _apply(gen, prepared, gone, themes, report, state)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def load_sources(sources: list[Path], report: IndexReport) -> list[tuple[Entry, str]]:
+    """Every valid entry of `sources` with its source key; broken ones go to `report`."""
+    items = []
+    for source in sources:
+        key = str(source.resolve())
+        for item in read_source(source):
+            if isinstance(item, InvalidEntry):
+                report.skip(item)
+            else:
+                items.append((item, key))
+    return _unique(items, report)
+
+
+def index_sources(
+    index_dir: Path | str,
+    sources: list[Path],
+    *,
+    rebuild: bool = False,
+    themes_file: Path | None = None,
+    wait: float = 0.0,
+    procs: int = 1,
+) -> IndexReport:
+    """Make the index match `sources`: the CLI's `coopsearch index`."""
+    root = Path(index_dir)
+    report = IndexReport()
+    started = time.perf_counter()
+    items = load_sources(sources, report)
+    with WriteLock(root, wait):
+        gen = None if rebuild else _current_or_none(root)
+        themes = _themes_for(gen, themes_file) if gen else Themes.load(themes_file)
+        if gen is None:
+            report.rebuilt = True
+            prepared = (prepare(e, s, themes, report) for e, s in items)
+            build_generation(root, prepared, themes, report, procs)
+        else:
+            _sync(gen, items, {str(s.resolve()) for s in sources}, themes, report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync(
+    gen: Path, items: list[tuple[Entry, str]], keys: set[str], themes: Themes, report: IndexReport
+) -> None:
+    ix = windex.open_dir(str(gen))
+    with ix.reader() as reader:
+        state = read_state(reader)
+    ix.close()
+    prepared = []
+    for entry, key in items:
+        old = state.get(entry.id)
+        if old is not None and old.source != key and old.source not in keys:
+            name, _, line = entry.origin.rpartition(":")
+            report.skip(
+                InvalidEntry(
+                    name,
+                    int(line or 0),
+                    "id",
+                    f"duplicate id {entry.id!r}: already indexed from {old.source}",
+                )
+            )
+            continue
+        prepared.append(prepare(entry, key, themes, report))
+    seen = {p.entry.id for p in prepared}
+    gone = [doc_id for doc_id, old in state.items() if old.source in keys and doc_id not in seen]
+    _apply(gen, prepared, gone, themes, report, state)

@@ -1,0 +1,45 @@
+"""The search engine: analysis, query parsing, ranking and facets over a Whoosh index.
+
+The web app and the CLI use only the names below; Whoosh objects never leave this package.
+"""
+
+from __future__ import annotations
+
+from .dates import PartialDate, parse_date
+from .engine import SearchEngine
+from .errors import BadDate, BadRequest, IndexUnavailable, SearchError
+from .models import (
+    FACET_NAMES,
+    MAX_PER_PAGE,
+    SORTS,
+    UNDATED,
+    Entry,
+    FacetValue,
+    Hit,
+    SearchRequest,
+    SearchResults,
+    Theme,
+)
+from .themes import ThemesFileError, load_themes
+
+__all__ = [
+    "FACET_NAMES",
+    "MAX_PER_PAGE",
+    "SORTS",
+    "UNDATED",
+    "BadDate",
+    "BadRequest",
+    "Entry",
+    "FacetValue",
+    "Hit",
+    "IndexUnavailable",
+    "PartialDate",
+    "SearchEngine",
+    "SearchError",
+    "SearchRequest",
+    "SearchResults",
+    "Theme",
+    "ThemesFileError",
+    "load_themes",
+    "parse_date",
+]

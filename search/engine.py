@@ -1,0 +1,313 @@
+"""`SearchEngine`: the one object the web app and the CLI use to search an index.
+
+It keeps one snapshot of the index open (Whoosh searcher, whole-index arrays, postings cache)
+and swaps it for a new one when the indexer publishes a new generation or commits an update;
+the check is a file read at most once per `refresh_seconds`, so searches never wait on it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as windex
+from whoosh.searching import Searcher
+
+from . import ranking, store
+from .docdata import DocData, load_docdata
+from .errors import BadRequest, IndexUnavailable
+from .facets import count_facets
+from .highlight import mark, snippet
+from .matching import Evaluation, Matcher
+from .models import (
+    MAX_PER_PAGE,
+    SORTS,
+    Entry,
+    Hit,
+    SearchRequest,
+    SearchResults,
+    Theme,
+)
+from .postings import PostingsCache
+from .query import Group, Text, parse_query
+from .suggest import suggest
+from .synonyms import Synonyms
+from .themes import load_themes
+
+MAX_QUERY_CHARS = 1000
+MAX_RESULT_WINDOW = 10_000
+
+
+@dataclass
+class Snapshot:
+    """Everything read from one version of the index."""
+
+    generation: Path
+    searcher: Searcher
+    data: DocData
+    postings: PostingsCache
+    themes: dict[str, Theme]
+    version: str
+    built_at: str
+    norms: dict = field(default_factory=dict)
+
+
+class SearchEngine:
+    """Searches the index folder `index_dir`; safe to share between threads."""
+
+    def __init__(
+        self, index_dir: Path | str, synonyms_path: Path | str | None = None, refresh_seconds: float = 1.0
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.synonyms = Synonyms(Path(synonyms_path) if synonyms_path else None)
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._checked = 0.0
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, reopened if the index changed since the last check."""
+        now = time.monotonic()
+        snap = self._snapshot
+        if snap is not None and now - self._checked < self.refresh_seconds:
+            return snap
+        with self._lock:
+            self._checked = now
+            gen = store.current_generation(self.index_dir)
+            snap = self._snapshot
+            if snap is not None and snap.generation == gen and snap.searcher.up_to_date():
+                return snap
+            self._snapshot = self._open(gen)
+            return self._snapshot
+
+    def _open(self, gen: Path) -> Snapshot:
+        meta = store.read_meta(gen)
+        try:
+            ix = windex.open_dir(str(gen))
+            searcher = ix.searcher()
+        except Exception as exc:  # Whoosh raises many kinds for a damaged folder
+            raise IndexUnavailable(f"cannot open the index at {gen}: {exc}") from exc
+        data = load_docdata(searcher.reader())
+        themes_file = gen / store.THEMES
+        themes = load_themes(themes_file) if themes_file.exists() else {}
+        version = f"{gen.name}.{ix.latest_generation()}"
+        return Snapshot(
+            gen,
+            searcher,
+            data,
+            PostingsCache(searcher.reader()),
+            themes,
+            version,
+            str(meta.get("built_at", "")),
+            ranking.length_norms(data),
+        )
+
+    @property
+    def version(self) -> str:
+        """Changes whenever what searches return may change: for ETags and caches."""
+        return self.snapshot().version
+
+    def close(self) -> None:
+        if self._snapshot is not None:
+            self._snapshot.searcher.close()
+            self._snapshot = None
+
+    # -- searching -----------------------------------------------------------------------
+
+    def search(self, request: SearchRequest) -> SearchResults:
+        """Run one search: match, filter, count facets, rank, page, highlight."""
+        started = time.perf_counter()
+        _validate(request)
+        snap = self.snapshot()
+        evaluation = self._evaluate(snap, parse_query(request.query))
+        filters = self._filters(snap, request)
+        matched = evaluation.mask
+        final = matched.copy()
+        for mask in filters.values():
+            final &= mask
+        facets = {}
+        if request.facets:
+            facets = count_facets(
+                snap.data, matched, filters, _selected(request), snap.themes, request.author_facet_size
+            )
+        docnums = np.flatnonzero(final)
+        page = self._page(snap.data, docnums, evaluation, request)
+        hits = tuple(self._hit(snap, int(d), evaluation, request.snippets) for d in page)
+        suggestion = None
+        if evaluation.missing_words:
+            suggestion = suggest(snap.searcher, request.query, evaluation.missing_words)
+        took = (time.perf_counter() - started) * 1000
+        return SearchResults(request, len(docnums), hits, facets, suggestion, took)
+
+    def _evaluate(self, snap: Snapshot, group: Group) -> Evaluation:
+        matcher = Matcher(snap.data, snap.postings, snap.searcher, self.synonyms.table(), snap.norms)
+        return matcher.evaluate(group)
+
+    def _filters(self, snap: Snapshot, request: SearchRequest) -> dict[str, np.ndarray]:
+        data = snap.data
+        filters = {}
+        for name, values in (
+            ("themes", request.themes),
+            ("authors", request.authors),
+            ("types", request.types),
+        ):
+            if values:
+                mask = np.zeros(data.n, dtype=bool)
+                for value in values:
+                    mask[data.facets[name].docs_with(value)] = True
+                filters[name] = mask
+        if request.date_from or request.date_to:
+            mask = data.day > 0
+            if request.date_from:
+                mask &= data.day >= request.date_from.toordinal()
+            if request.date_to:
+                mask &= data.day <= request.date_to.toordinal()
+            filters["years"] = mask
+        return filters
+
+    def _page(
+        self, data: DocData, docnums: np.ndarray, evaluation: Evaluation, request: SearchRequest
+    ) -> np.ndarray:
+        start = (request.page - 1) * request.per_page
+        end = start + request.per_page
+        if start >= len(docnums):
+            return docnums[:0]
+        day = data.day[docnums].astype(np.int64)
+        score = evaluation.scores[docnums]
+        if request.sort == "relevance" and evaluation.scored:
+            order = np.lexsort((docnums, -day, -score))
+        elif request.sort == "oldest":
+            order = np.lexsort((docnums, -score, np.where(day > 0, day, np.iinfo(np.int64).max)))
+        else:  # newest, and relevance without words to rank by
+            order = np.lexsort((docnums, -score, np.where(day > 0, -day, 1)))
+        return docnums[order[start:end]]
+
+    def _hit(self, snap: Snapshot, docnum: int, evaluation: Evaluation, snippets: bool = True) -> Hit:
+        fields = snap.searcher.stored_fields(docnum)
+        terms = evaluation.highlight_terms if snippets else set()
+        return Hit(
+            id=fields["id"],
+            title=fields.get("title", ""),
+            url=fields.get("url") or None,
+            date=fields.get("date") or None,
+            authors=tuple(fields.get("authors") or ()),
+            themes=tuple(fields.get("themes") or ()),
+            theme_source=fields.get("theme_source", "curated"),
+            type=(fields.get("type") or [None])[0],
+            summary=fields.get("summary", ""),
+            snippet=snippet(fields.get("summary", ""), fields.get("body", ""), terms) if snippets else "",
+            score=float(evaluation.scores[docnum]),
+            title_html=mark(fields.get("title", ""), terms),
+        )
+
+    # -- entries, related entries, themes -----------------------------------------------
+
+    def get_entry(self, entry_id: str, related: int = 5) -> Entry | None:
+        """One entry with its related entries, or None if the index has no such id."""
+        snap = self.snapshot()
+        docnum = snap.data.docnum_of.get(entry_id)
+        if docnum is None:
+            return None
+        fields = snap.searcher.stored_fields(docnum)
+        return Entry(
+            id=fields["id"],
+            title=fields.get("title", ""),
+            url=fields.get("url") or None,
+            date=fields.get("date") or None,
+            authors=tuple(fields.get("authors") or ()),
+            themes=tuple(fields.get("themes") or ()),
+            theme_source=fields.get("theme_source", "curated"),
+            type=(fields.get("type") or [None])[0],
+            summary=fields.get("summary", ""),
+            body=fields.get("body", ""),
+            related=self._related(snap, docnum, fields, related) if related else (),
+        )
+
+    def _related(self, snap: Snapshot, docnum: int, fields: dict, count: int) -> tuple[Hit, ...]:
+        """More like this: the entry's most distinctive words as a query, itself left out."""
+        words = _distinctive_words(
+            snap,
+            " ".join([fields.get("title", "")] * 2 + [fields.get("summary", ""), fields.get("body", "")]),
+        )
+        if not words:
+            return ()
+        evaluation = self._evaluate(snap, Group(should=tuple(Text(w) for w in words)))
+        scores = evaluation.scores.copy()
+        mine = set(fields.get("themes") or ())
+        for theme in mine:
+            scores[snap.data.facets["themes"].docs_with(theme)] *= 1.25
+        scores[docnum] = 0
+        candidates = np.flatnonzero(scores > 0)
+        best = candidates[np.argsort(-scores[candidates], kind="stable")[:count]]
+        plain = Evaluation(evaluation.mask, scores, set())
+        return tuple(self._hit(snap, int(d), plain) for d in best)
+
+    def themes(self) -> list[tuple[Theme, int]]:
+        """The themes of the library with how many entries each has, in file order."""
+        snap = self.snapshot()
+        index = snap.data.facets["themes"]
+        counts = index.counts(snap.data.live)
+        by_value = {v: int(c) for v, c in zip(index.values, counts, strict=True)}
+        return [(theme, by_value.get(theme.id, 0)) for theme in snap.themes.values()]
+
+    def stats(self) -> dict[str, object]:
+        snap = self.snapshot()
+        return {
+            "entries": int(snap.data.live.sum()),
+            "version": snap.version,
+            "built_at": snap.built_at,
+            "generation": snap.generation.name,
+        }
+
+
+def _distinctive_words(snap: Snapshot, text: str, count: int = 25) -> list[str]:
+    from .analysis import index_terms
+
+    reader = snap.searcher.reader()
+    n = max(int(snap.data.live.sum()), 1)
+    tf: dict[str, int] = {}
+    for term in index_terms(text):
+        tf[term] = tf.get(term, 0) + 1
+    scored = []
+    for term, freq in tf.items():
+        df = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+        if df <= 1 or df > n * 0.5:
+            continue
+        scored.append((freq * np.log(n / df), term))
+    scored.sort(reverse=True)
+    return [term for _, term in scored[:count]]
+
+
+def _selected(request: SearchRequest) -> dict[str, set[str]]:
+    selected = {"themes": set(request.themes), "authors": set(request.authors), "types": set(request.types)}
+    if request.date_from or request.date_to:
+        lo = request.date_from.year if request.date_from else 1
+        hi = request.date_to.year if request.date_to else 9999
+        selected["years"] = {str(y) for y in range(max(lo, 1000), min(hi, 2999) + 1)}
+    return selected
+
+
+def _validate(request: SearchRequest) -> None:
+    if len(request.query) > MAX_QUERY_CHARS:
+        raise BadRequest(
+            f"the query is {len(request.query)} characters long; the limit is {MAX_QUERY_CHARS}", "q"
+        )
+    if request.sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}", "sort")
+    if not 1 <= request.per_page <= MAX_PER_PAGE:
+        raise BadRequest(f"per_page must be between 1 and {MAX_PER_PAGE}", "per_page")
+    if request.page < 1:
+        raise BadRequest("page must be 1 or more", "page")
+    if request.page * request.per_page > MAX_RESULT_WINDOW:
+        raise BadRequest(
+            f"only the first {MAX_RESULT_WINDOW} results can be paged through; "
+            "narrow the search with filters",
+            "page",
+        )
+    if request.date_from and request.date_to and request.date_from > request.date_to:
+        raise BadRequest("from is after to", "from")

@@ -1,0 +1,56 @@
+"""Snippets: the passage of an entry that shows why it matched, HTML-escaped, words in <mark>."""
+
+from __future__ import annotations
+
+from html import escape
+
+from whoosh import highlight as wh
+
+from .analysis import CoopAnalyzer
+
+_ANALYZER = CoopAnalyzer()
+SNIPPET_CHARS = 240
+
+
+class _MarkFormatter(wh.HtmlFormatter):
+    """Escapes everything and wraps matched words in a bare <mark>."""
+
+    def __init__(self) -> None:
+        super().__init__(tagname="mark", between=" … ")
+
+    def format_token(self, text: str, token: object, replace: bool = False) -> str:
+        return "<mark>" + escape(wh.get_text(text, token, replace), quote=False) + "</mark>"
+
+
+def _marked(text: str, terms: set[str], top: int) -> str:
+    if not text or not terms:
+        return ""
+    fragmenter = wh.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=70)
+    return wh.highlight(text, terms, _ANALYZER, fragmenter, _MarkFormatter(), top=top)
+
+
+def _plain(text: str, limit: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[:limit].rsplit(" ", 1)[0] + " …"
+    return escape(text, quote=False)
+
+
+def snippet(summary: str, body: str, terms: set[str]) -> str:
+    """The best marked passage of the body, else the marked summary, else the summary's start."""
+    from_body = _marked(body, terms, top=2)
+    if from_body:
+        return from_body
+    from_summary = _marked(summary, terms, top=1)
+    if from_summary:
+        return from_summary
+    return _plain(summary or body)
+
+
+def mark(text: str, terms: set[str]) -> str:
+    """The whole of a short text (a title) escaped, with matched words marked."""
+    if not terms:
+        return escape(text, quote=False)
+    return wh.highlight(text, terms, _ANALYZER, wh.WholeFragmenter(), _MarkFormatter(), top=1) or escape(
+        text, quote=False
+    )

@@ -1,0 +1,286 @@
+"""The `coopsearch` command: index, search, evaluate, serve, themes.
+
+Every command reads its settings through `Settings.from_env`, so `--index` and the
+COOPSEARCH_INDEX variable mean the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from indexer import IndexLocked, SourceError, evaluate_themes, index_sources, load_sources
+from indexer.build import IndexReport
+from search import (
+    SORTS,
+    BadRequest,
+    IndexUnavailable,
+    SearchEngine,
+    SearchRequest,
+    ThemesFileError,
+    load_themes,
+    parse_date,
+)
+
+from .config import Settings, SettingsError
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(path_type=Path),
+    help="Index folder [env COOPSEARCH_INDEX; default var/index].",
+)
+themes_option = click.option(
+    "--themes",
+    "themes_file",
+    type=click.Path(path_type=Path),
+    help="Themes file [env COOPSEARCH_THEMES; default corpus/themes.toml].",
+)
+
+
+def _settings(**overrides: object) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _engine(settings: Settings) -> SearchEngine:
+    return SearchEngine(settings.index_dir, settings.synonyms_file)
+
+
+@click.group()
+@click.version_option(package_name="coopsearch")
+def main() -> None:
+    """coopsearch: the search service of the co-op library."""
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Build a fresh index aside and switch to it.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any entry was skipped.")
+@click.option(
+    "--wait",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds to wait for another indexer to finish.",
+)
+@click.option(
+    "--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Processes for a full build."
+)
+@index_option
+@themes_option
+def index(
+    sources: tuple[Path, ...],
+    rebuild: bool,
+    strict: bool,
+    wait: float,
+    procs: int,
+    index_dir: Path | None,
+    themes_file: Path | None,
+) -> None:
+    """Index SOURCES (folders of Markdown, .md or .jsonl files); only changes are rewritten."""
+    settings = _settings(index_dir=index_dir, themes_file=themes_file)
+    themes = settings.themes_file if settings.themes_file and settings.themes_file.exists() else None
+    if themes_file and themes is None:
+        raise click.UsageError(f"{themes_file}: no such themes file")
+    try:
+        report = index_sources(
+            settings.index_dir, list(sources), rebuild=rebuild, themes_file=themes, wait=wait, procs=procs
+        )
+    except (SourceError, ThemesFileError, IndexLocked) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    _print_report(report)
+    if strict and report.skipped:
+        sys.exit(1)
+
+
+def _print_report(report: IndexReport) -> None:
+    for error in report.errors:
+        click.echo(str(error), err=True)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(report.summary())
+
+
+@main.command()
+@click.argument("text", nargs=-1)
+@click.option("--theme", "themes", multiple=True, help="Only these themes (repeatable: any of them).")
+@click.option("--author", "authors", multiple=True, help="Only these authors (repeatable).")
+@click.option("--type", "types", multiple=True, help="Only these types (repeatable).")
+@click.option("--from", "date_from", help="Dated on or after (2020, June 2023, 2023-06-16).")
+@click.option("--to", "date_to", help="Dated on or before (the end of a year or month given).")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--per-page", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of text.")
+@index_option
+def search(
+    text: tuple[str, ...],
+    themes: tuple[str, ...],
+    authors: tuple[str, ...],
+    types: tuple[str, ...],
+    date_from: str | None,
+    date_to: str | None,
+    sort: str,
+    page: int,
+    per_page: int,
+    as_json: bool,
+    index_dir: Path | None,
+) -> None:
+    """Search the index for TEXT, with optional filters."""
+    settings = _settings(index_dir=index_dir)
+    try:
+        request = SearchRequest(
+            query=" ".join(text),
+            themes=themes,
+            authors=authors,
+            types=tuple(t.lower() for t in types),
+            date_from=parse_date(date_from, "from").first_day() if date_from else None,
+            date_to=parse_date(date_to, "to").last_day() if date_to else None,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+        )
+        results = _engine(settings).search(request)
+    except BadRequest as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.param) from exc
+    except IndexUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_results(results)
+
+
+def _print_results(results) -> None:
+    shown = (
+        f"{(results.request.page - 1) * results.request.per_page + 1}-"
+        f"{(results.request.page - 1) * results.request.per_page + len(results.hits)}"
+    )
+    click.echo(f"{results.total} results ({shown} shown, {results.took_ms:.1f} ms)")
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
+    for hit in results.hits:
+        meta = ", ".join(
+            filter(
+                None,
+                [
+                    hit.date or "undated",
+                    "; ".join(hit.authors),
+                    hit.type,
+                    "/".join(hit.themes) + (" (auto)" if hit.theme_source == "auto" else ""),
+                ],
+            )
+        )
+        click.echo(f"\n{click.style(hit.title, bold=True)}  [{hit.id}]\n  {meta}")
+        snippet = hit.snippet.replace("<mark>", "\033[7m" if sys.stdout.isatty() else "[").replace(
+            "</mark>", "\033[0m" if sys.stdout.isatty() else "]"
+        )
+        click.echo("  " + " ".join(_unescape(snippet).split()))
+    for name, values in results.facets.items():
+        listed = ", ".join(f"{v.value} ({v.count})" for v in values[:8])
+        click.echo(f"\n{name}: {listed}")
+
+
+def _unescape(html: str) -> str:
+    import html as htmllib
+
+    return htmllib.unescape(html)
+
+
+@main.command()
+@click.option(
+    "--queries",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Judged queries, JSON Lines with id and text.",
+)
+@click.option(
+    "--qrels",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Judgments: TSV query-id, doc-id, relevance (header line first).",
+)
+@click.option(
+    "--run",
+    "run_file",
+    type=click.Path(path_type=Path),
+    help="Also write the TREC run (qid Q0 docid rank score tag) here.",
+)
+@click.option("--tag", default="coopsearch", show_default=True, help="Run tag in the TREC file.")
+@index_option
+def evaluate(queries: Path, qrels: Path, run_file: Path | None, tag: str, index_dir: Path | None) -> None:
+    """Score the index's rankings against relevance judgments."""
+    from search.evaluation import evaluate as run_evaluation
+    from search.evaluation import load_qrels, load_queries
+
+    settings = _settings(index_dir=index_dir)
+    try:
+        loaded, judged = load_queries(queries), load_qrels(qrels)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    out = open(run_file, "w", encoding="utf-8") if run_file else None
+    try:
+        scores = run_evaluation(_engine(settings), loaded, judged, run_out=out, tag=tag)
+    except IndexUnavailable as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    finally:
+        if out:
+            out.close()
+    click.echo(f"queries     {scores['queries']}")
+    for name in ("ndcg@10", "map@100", "p@10", "recall@100"):
+        click.echo(f"{name:<11} {scores[name]:.4f}")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on [env COOPSEARCH_HOST; default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [env COOPSEARCH_PORT; default 8000].")
+@click.option("--workers", type=int, help="Worker processes [env COOPSEARCH_WORKERS; default 2].")
+@index_option
+def serve(host: str | None, port: int | None, workers: int | None, index_dir: Path | None) -> None:
+    """Serve the web pages and the JSON API with gunicorn."""
+    from .server import run
+
+    run(_settings(host=host, port=port, workers=workers, index_dir=index_dir))
+
+
+@main.group()
+def themes() -> None:
+    """Inspect the automatic theme assignment."""
+
+
+@themes.command("evaluate")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@themes_option
+def themes_evaluate(sources: tuple[Path, ...], themes_file: Path | None) -> None:
+    """Precision and recall of automatic themes against the curated themes of SOURCES."""
+    settings = _settings(themes_file=themes_file)
+    try:
+        by_id = load_themes(settings.themes_file)
+    except ThemesFileError as exc:
+        raise click.UsageError(str(exc)) from exc
+    report = IndexReport()
+    entries = [e for e, _ in load_sources(list(sources), report)]
+    rows = evaluate_themes(entries, by_id)
+    click.echo(f"{'theme':<12} {'curated':>7} {'assigned':>8} {'correct':>7} {'precision':>9} {'recall':>6}")
+    for r in rows:
+        click.echo(
+            f"{r.theme:<12} {r.curated:>7} {r.assigned:>8} {r.correct:>7} "
+            f"{r.precision:>9.2f} {r.recall:>6.2f}"
+        )
+    cur, asg, cor = (sum(getattr(r, k) for r in rows) for k in ("curated", "assigned", "correct"))
+    click.echo(
+        f"{'all (micro)':<12} {cur:>7} {asg:>8} {cor:>7} {cor / max(asg, 1):>9.2f} {cor / max(cur, 1):>6.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
