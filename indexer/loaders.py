@@ -53,28 +53,28 @@ def read_source(source: Path) -> Iterator[Entry | InvalidEntry]:
 
 
 def read_jsonl(path: Path) -> Iterator[Entry | InvalidEntry]:
+    """Each line on its own: a bad line (invalid JSON, not UTF-8) costs only itself."""
     name = str(path)
     try:
-        handle = path.open(encoding="utf-8", errors="strict")
+        handle = path.open("rb")
     except OSError as exc:
         yield InvalidEntry(name, 0, "file", f"cannot read ({exc.strerror})")
         return
     with handle:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    data = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield InvalidEntry(
-                        name, lineno, "json", f"invalid JSON ({exc.msg} at column {exc.colno})"
-                    )
-                    continue
-                yield _validated(data, name, lineno)
-        except UnicodeDecodeError:
-            yield InvalidEntry(name, lineno + 1, "file", "not UTF-8 text; the rest of the file is skipped")
+        for lineno, raw in enumerate(handle, 1):
+            try:
+                line = raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                yield InvalidEntry(name, lineno, "file", f"not UTF-8 text (byte {exc.start + 1})")
+                continue
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield InvalidEntry(name, lineno, "json", f"invalid JSON ({exc.msg} at column {exc.colno})")
+                continue
+            yield _validated(data, name, lineno)
 
 
 def read_markdown(path: Path) -> Entry | InvalidEntry:

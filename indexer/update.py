@@ -9,6 +9,8 @@ are left alone. Both compare content hashes, so unchanged entries cost one hash 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -29,7 +31,7 @@ from .build import (
     document,
     prepare,
 )
-from .loaders import read_source
+from .loaders import JSONL_SUFFIXES, read_jsonl, read_markdown, source_files
 from .lock import WriteLock
 from .records import Entry, InvalidEntry
 
@@ -98,10 +100,12 @@ def _apply(
             raise
     finally:
         ix.close()
+    if themes.path and themes.path.resolve() != (gen / store.THEMES).resolve():
+        tmp = gen / (store.THEMES + ".tmp")
+        shutil.copyfile(themes.path, tmp)
+        os.replace(tmp, gen / store.THEMES)
     meta = store.read_meta(gen)
     meta["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    if themes.path:
-        meta["themes_file"] = str(themes.path)
     store.write_meta(gen, meta)
     report.generation = gen.name
 
@@ -146,16 +150,25 @@ def update(
 
 
 def load_sources(sources: list[Path], report: IndexReport) -> list[tuple[Entry, str]]:
-    """Every valid entry of `sources` with its source key; broken ones go to `report`."""
+    """Every valid entry of `sources` with its source key (its file's absolute path)."""
     items = []
     for source in sources:
-        key = str(source.resolve())
-        for item in read_source(source):
-            if isinstance(item, InvalidEntry):
-                report.skip(item)
-            else:
-                items.append((item, key))
+        for path in source_files(source):
+            key = str(path.resolve())
+            reader = read_jsonl(path) if path.suffix.lower() in JSONL_SUFFIXES else [read_markdown(path)]
+            for item in reader:
+                if isinstance(item, InvalidEntry):
+                    report.skip(item)
+                else:
+                    items.append((item, key))
     return _unique(items, report)
+
+
+def _in_scope(sources: list[Path]):
+    """Whether an indexed entry's source file is covered by this run's SOURCE arguments."""
+    files = {str(s.resolve()) for s in sources if not s.is_dir()}
+    folders = tuple(str(s.resolve()) + os.sep for s in sources if s.is_dir())
+    return lambda key: key in files or key.startswith(folders)
 
 
 def index_sources(
@@ -180,14 +193,12 @@ def index_sources(
             prepared = (prepare(e, s, themes, report) for e, s in items)
             build_generation(root, prepared, themes, report, procs)
         else:
-            _sync(gen, items, {str(s.resolve()) for s in sources}, themes, report)
+            _sync(gen, items, _in_scope(sources), themes, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _sync(
-    gen: Path, items: list[tuple[Entry, str]], keys: set[str], themes: Themes, report: IndexReport
-) -> None:
+def _sync(gen: Path, items: list[tuple[Entry, str]], in_scope, themes: Themes, report: IndexReport) -> None:
     ix = windex.open_dir(str(gen))
     with ix.reader() as reader:
         state = read_state(reader)
@@ -195,7 +206,7 @@ def _sync(
     prepared = []
     for entry, key in items:
         old = state.get(entry.id)
-        if old is not None and old.source != key and old.source not in keys:
+        if old is not None and old.source != key and not in_scope(old.source):
             name, _, line = entry.origin.rpartition(":")
             report.skip(
                 InvalidEntry(
@@ -208,5 +219,5 @@ def _sync(
             continue
         prepared.append(prepare(entry, key, themes, report))
     seen = {p.entry.id for p in prepared}
-    gone = [doc_id for doc_id, old in state.items() if old.source in keys and doc_id not in seen]
+    gone = [doc_id for doc_id, old in state.items() if in_scope(old.source) and doc_id not in seen]
     _apply(gen, prepared, gone, themes, report, state)

@@ -71,7 +71,7 @@ def normalize_word(word: str) -> tuple[str, ...]:
         return (COOP_TERM,)
     out: list[str] = []
     for part in folded.split("-"):
-        part = part.split("'")[0] if part.endswith(("'s", "'")) else part.replace("'", "")
+        part = part.removesuffix("'s").replace("'", "")
         if not part or part in STOP_WORDS:
             continue
         out.append(COOP_TERM if COOP_RE.match(part) else stem(part))
@@ -99,7 +99,7 @@ def _plain_word(word: str) -> tuple[str, ...]:
     folded = fold(word).replace("’", "'")
     if COOP_RE.match(folded):
         return (folded,)
-    parts = (part.split("'")[0] for part in folded.split("-"))
+    parts = (part.removesuffix("'s").replace("'", "") for part in folded.split("-"))
     return tuple(p for p in parts if len(p) > 2 and p not in STOP_WORDS and not p.isdigit())
 
 

@@ -133,7 +133,12 @@ class SearchEngine:
         facets = {}
         if request.facets:
             facets = count_facets(
-                snap.data, matched, filters, _selected(request), snap.themes, request.author_facet_size
+                snap.data,
+                matched,
+                filters,
+                _selected(request, snap.data.facets["years"].values),
+                snap.themes,
+                request.author_facet_size,
             )
         docnums = np.flatnonzero(final)
         page = self._page(snap.data, docnums, evaluation, request)
@@ -283,12 +288,17 @@ def _distinctive_words(snap: Snapshot, text: str, count: int = 25) -> list[str]:
     return [term for _, term in scored[:count]]
 
 
-def _selected(request: SearchRequest) -> dict[str, set[str]]:
-    selected = {"themes": set(request.themes), "authors": set(request.authors), "types": set(request.types)}
+def _selected(request: SearchRequest, years: list[str]) -> dict[str, set[str]]:
+    """The facet values a request has chosen; for dates, the indexed years inside the range."""
+    selected = {
+        "themes": set(request.themes),
+        "authors": set(request.authors),
+        "types": set(request.types),
+    }
     if request.date_from or request.date_to:
-        lo = request.date_from.year if request.date_from else 1
-        hi = request.date_to.year if request.date_to else 9999
-        selected["years"] = {str(y) for y in range(max(lo, 1000), min(hi, 2999) + 1)}
+        lo = request.date_from.year if request.date_from else 0
+        hi = request.date_to.year if request.date_to else 99999
+        selected["years"] = {y for y in years if y.isdigit() and lo <= int(y) <= hi}
     return selected
 
 

@@ -138,10 +138,15 @@ def _field_atom(prefix: str, value: str, phrase: bool) -> Node | None:
     return None
 
 
+#: Deeper parentheses are read as plain grouping-free words: nobody means 40 levels.
+MAX_DEPTH = 20
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.toks = _tokens(text)
         self.i = 0
+        self.depth = 0
 
     def peek(self) -> str | None:
         return self.toks[self.i][0] if self.i < len(self.toks) else None
@@ -196,8 +201,9 @@ class _Parser:
         if kind is None or kind == "close":
             return None, ""
         if kind == "NOT":
-            self.i += 1
-            node, _ = self.unary()
+            while self.peek() == "NOT":  # NOT NOT NOT ... : one is enough, and no recursion
+                self.i += 1
+            node, _ = self.atom() if self.peek() not in (None, "close", "AND", "OR") else (None, "")
             return (Not(node) if node is not None else None), ""
         return self.atom()
 
@@ -206,7 +212,11 @@ class _Parser:
         sign = value[0] if value[:1] in ("+", "-") and len(value) > 1 else ""
         value = value[1:] if sign else value
         if kind == "open":
+            if self.depth >= MAX_DEPTH:
+                return None, ""
+            self.depth += 1
             inner = self.group(nested=True)
+            self.depth -= 1
             return (inner if (inner.should or inner.must or inner.must_not) else None), sign
         if kind == "phrase":
             prefix, _, quoted = value.partition('"')
@@ -229,6 +239,8 @@ class _Parser:
 def _combine(cls: type[And] | type[Or], left: Node | None, right: Node | None) -> Node | None:
     if left is None or right is None:
         return left if right is None else right
+    if isinstance(left, cls):  # a AND b AND c is one flat And, not a deep tree
+        return cls((*left.items, right))
     return cls((left, right))
 
 

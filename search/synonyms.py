@@ -11,11 +11,13 @@ Both sides go through the library's analyzer, so spelling variants need no rules
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from .analysis import index_terms
 
 Terms = tuple[str, ...]
+log = logging.getLogger("coopsearch.synonyms")
 
 
 class SynonymsFileError(ValueError):
@@ -55,6 +57,7 @@ class Synonyms:
         self.path = Path(path) if path else None
         self._mtime: float | None = None
         self._table: dict[Terms, tuple[Terms, ...]] = {}
+        self.error: str | None = None
 
     def table(self) -> dict[Terms, tuple[Terms, ...]]:
         if self.path is None:
@@ -65,9 +68,16 @@ class Synonyms:
             self._table, self._mtime = {}, None
             return self._table
         if mtime != self._mtime:
-            text = self.path.read_text(encoding="utf-8")
-            self._table = parse_synonyms(text, str(self.path))
             self._mtime = mtime
+            try:
+                text = self.path.read_text(encoding="utf-8")
+                self._table = parse_synonyms(text, str(self.path))
+                self.error = None
+            except (OSError, UnicodeDecodeError, SynonymsFileError) as exc:
+                # Keep searching with the rules we had: a typo in the file must not take the
+                # site down. The error stays visible here and in the log until it is fixed.
+                self.error = str(exc)
+                log.warning("synonyms not reloaded: %s", exc)
         return self._table
 
     def max_key_length(self) -> int:

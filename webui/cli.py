@@ -160,11 +160,9 @@ def search(
 
 
 def _print_results(results) -> None:
-    shown = (
-        f"{(results.request.page - 1) * results.request.per_page + 1}-"
-        f"{(results.request.page - 1) * results.request.per_page + len(results.hits)}"
-    )
-    click.echo(f"{results.total} results ({shown} shown, {results.took_ms:.1f} ms)")
+    first = (results.request.page - 1) * results.request.per_page + 1
+    shown = f"{first}-{first + len(results.hits) - 1} shown, " if results.hits else ""
+    click.echo(f"{results.total} results ({shown}{results.took_ms:.1f} ms)")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for hit in results.hits:

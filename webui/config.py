@@ -96,4 +96,6 @@ def _convert(s: Setting, raw: Any) -> Any:
         raise SettingsError(f"{s.env}={raw!r}: expected {kind.__name__} ({s.help})") from None
     if kind in (int, float) and value <= 0:
         raise SettingsError(f"{s.env}={raw!r}: must be greater than 0 ({s.help})")
+    if s.name == "port" and value > 65535:
+        raise SettingsError(f"{s.env}={raw!r}: a port is at most 65535")
     return value

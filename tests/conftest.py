@@ -1,0 +1,144 @@
+"""Fixtures: the test library indexed once per session, the engine, the app, and a real server.
+
+Everything is real: the index is built on disk with the indexer's public API, the app is
+`webui.create_app`, and `server` runs `coopsearch serve` (gunicorn) on a free local port.
+Tests that change an index build their own in `tmp_path` (see `index_copy`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from testdata import LIBRARY, SYNONYMS, THEMES
+
+import indexer
+import search
+import webui
+
+COOPSEARCH = Path(sys.executable).parent / "coopsearch"
+
+
+def build_index(index_dir: Path, sources: list[Path], **options) -> indexer.IndexReport:
+    """Index `sources` into `index_dir` with the test themes, as `coopsearch index` would."""
+    return indexer.index_sources(index_dir, sources, themes_file=THEMES, **options)
+
+
+@pytest.fixture(scope="session")
+def library_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test library, indexed once; read-only for every test that uses it."""
+    index_dir = tmp_path_factory.mktemp("library") / "index"
+    report = build_index(index_dir, [LIBRARY], rebuild=True)
+    assert report.errors == [], report.errors
+    assert report.added == 18
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def engine(library_index: Path):
+    engine = search.SearchEngine(library_index, SYNONYMS, refresh_seconds=60)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def settings(library_index: Path) -> webui.Settings:
+    return webui.Settings(index_dir=library_index, synonyms_file=SYNONYMS, themes_file=THEMES)
+
+
+@pytest.fixture(scope="session")
+def app(settings: webui.Settings):
+    return webui.create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def library_copy(tmp_path: Path) -> Path:
+    """A private copy of the test library that a test may edit."""
+    copy = tmp_path / "library"
+    shutil.copytree(LIBRARY, copy)
+    return copy
+
+
+@pytest.fixture
+def index_copy(tmp_path: Path, library_copy: Path) -> Path:
+    """A private index of `library_copy` that a test may update."""
+    index_dir = tmp_path / "index"
+    report = build_index(index_dir, [library_copy])
+    assert report.added == 18 and report.errors == []
+    return index_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_serving(proc: subprocess.Popen, base: str, log: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"coopsearch serve exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(base + "/api/v1/search?per_page=1", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    pytest.fail(f"coopsearch serve did not answer within {timeout}s:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="session")
+def server(library_index: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`coopsearch serve` (gunicorn) on a free port of 127.0.0.1; yields its base URL."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "serve.log"
+    env = {
+        **os.environ,
+        "COOPSEARCH_SYNONYMS": str(SYNONYMS),
+        "COOPSEARCH_THEMES": str(THEMES),
+    }
+    command = [
+        str(COOPSEARCH),
+        "serve",
+        "--index",
+        str(library_index),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(proc, base, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
