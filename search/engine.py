@@ -38,6 +38,9 @@ from .synonyms import Synonyms
 from .themes import load_themes
 
 MAX_QUERY_CHARS = 1000
+#: Longer queries that found something get no "did you mean": in a paragraph, an unknown
+#: word is far more often a name or a code than a typo.
+SUGGEST_MAX_WORDS = 5
 MAX_RESULT_WINDOW = 10_000
 
 
@@ -144,7 +147,9 @@ class SearchEngine:
         page = self._page(snap.data, docnums, evaluation, request)
         hits = tuple(self._hit(snap, int(d), evaluation, request.snippets) for d in page)
         suggestion = None
-        if evaluation.missing_words:
+        if evaluation.missing_words and (
+            len(docnums) == 0 or len(request.query.split()) <= SUGGEST_MAX_WORDS
+        ):
             suggestion = suggest(snap.searcher, request.query, evaluation.missing_words)
         took = (time.perf_counter() - started) * 1000
         return SearchResults(request, len(docnums), hits, facets, suggestion, took)

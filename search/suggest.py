@@ -33,6 +33,8 @@ def _frequency(reader: IndexReader, term: str) -> int:
 def _surface(reader: IndexReader, searcher, term: str) -> str | None:
     """The first word in an entry containing `term` that analyses to exactly `term`."""
     for field in _FIELDS:
+        if (field, term) not in reader:
+            continue
         postings = reader.postings(field, term.encode("utf-8"))
         if not postings.is_active():
             continue

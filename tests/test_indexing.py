@@ -368,3 +368,17 @@ def test_an_open_searcher_follows_a_rebuild_to_the_new_generation(index_copy, li
         assert engine.stats()["entries"] == 17
     finally:
         engine.close()
+
+
+def test_indexing_one_file_of_a_folder_updates_it_without_duplicates(index_copy, library_copy):
+    path = library_copy / "esop-buyout.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("ESOP", "ESOP zeppelin", 1), encoding="utf-8")
+    report = build_index(index_copy, [path])
+    assert report.errors == []
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (0, 1, 0, 0)
+    assert live_ids(index_copy) == ALL_IDS
+    engine = SearchEngine(index_copy)
+    try:
+        assert [h.id for h in engine.search(SearchRequest(query="zeppelin")).hits] == ["esop-buyout"]
+    finally:
+        engine.close()

@@ -111,3 +111,18 @@ def _touch_later(path):
     stat = path.stat()
     later = stat.st_mtime_ns + 2_000_000_000
     os.utime(path, ns=(later, later))
+
+
+def test_a_broken_synonyms_file_keeps_the_last_good_rules(library_index, tmp_path):
+    rules = tmp_path / "synonyms.txt"
+    shutil.copyfile(SYNONYMS, rules)
+    engine = SearchEngine(library_index, rules, refresh_seconds=0)
+    try:
+        before = ids(engine, "photovoltaic")
+        assert "solar-coop-rooftops" in before
+        rules.write_text("photovoltaic =>\n", encoding="utf-8")
+        _touch_later(rules)
+        assert ids(engine, "photovoltaic") == before
+        assert engine.synonyms.error is not None and "synonyms.txt:1" in engine.synonyms.error
+    finally:
+        engine.close()
