@@ -133,7 +133,8 @@ def document(p: Prepared) -> dict:
     }
 
 
-def _progress(items: Iterable, total: int | None, enabled: bool, desc: str) -> Iterable:
+def progress_bar(items: Iterable, total: int | None, enabled: bool, desc: str) -> Iterable:
+    """`items`, drawn as a progress bar on standard error when enabled and it is a terminal."""
     if not enabled or not sys.stderr.isatty():
         return items
     from tqdm import tqdm

@@ -30,6 +30,7 @@ from .build import (
     build_generation,
     document,
     prepare,
+    progress_bar,
 )
 from .loaders import JSONL_SUFFIXES, read_jsonl, read_markdown, source_files
 from .lock import WriteLock
@@ -179,26 +180,33 @@ def index_sources(
     themes_file: Path | None = None,
     wait: float = 0.0,
     procs: int = 1,
+    progress: bool = False,
 ) -> IndexReport:
-    """Make the index match `sources`: the CLI's `coopsearch index`."""
+    """Make the index match `sources`: the CLI's `coopsearch index`.
+
+    With `progress`, a progress bar is drawn on standard error when it is a terminal.
+    """
     root = Path(index_dir)
     report = IndexReport()
     started = time.perf_counter()
     items = load_sources(sources, report)
+    shown = progress_bar(items, len(items), progress, "indexing")
     with WriteLock(root, wait):
         gen = None if rebuild else _current_or_none(root)
         themes = _themes_for(gen, themes_file) if gen else Themes.load(themes_file)
         if gen is None:
             report.rebuilt = True
-            prepared = (prepare(e, s, themes, report) for e, s in items)
+            prepared = (prepare(e, s, themes, report) for e, s in shown)
             build_generation(root, prepared, themes, report, procs)
         else:
-            _sync(gen, items, _in_scope(sources), themes, report)
+            _sync(gen, shown, _in_scope(sources), themes, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _sync(gen: Path, items: list[tuple[Entry, str]], in_scope, themes: Themes, report: IndexReport) -> None:
+def _sync(
+    gen: Path, items: Iterable[tuple[Entry, str]], in_scope, themes: Themes, report: IndexReport
+) -> None:
     ix = windex.open_dir(str(gen))
     with ix.reader() as reader:
         state = read_state(reader)

@@ -7,6 +7,7 @@ COOPSEARCH_INDEX variable mean the same thing everywhere.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -70,7 +71,11 @@ def main() -> None:
     help="Seconds to wait for another indexer to finish.",
 )
 @click.option(
-    "--procs", type=click.IntRange(1, 16), default=1, show_default=True, help="Processes for a full build."
+    "--procs",
+    type=click.IntRange(1, 16),
+    default=min(os.cpu_count() or 1, 2),
+    show_default="2, or 1 on a one-core machine",
+    help="Processes for a full build.",
 )
 @index_option
 @themes_option
@@ -90,7 +95,13 @@ def index(
         raise click.UsageError(f"{themes_file}: no such themes file")
     try:
         report = index_sources(
-            settings.index_dir, list(sources), rebuild=rebuild, themes_file=themes, wait=wait, procs=procs
+            settings.index_dir,
+            list(sources),
+            rebuild=rebuild,
+            themes_file=themes,
+            wait=wait,
+            procs=procs,
+            progress=True,
         )
     except (SourceError, ThemesFileError, IndexLocked) as exc:
         click.echo(f"error: {exc}", err=True)
