@@ -21,7 +21,7 @@ MIN_HITS = 4.0
 MIN_SHARE = 0.012
 MAX_THEMES = 2
 #: A second theme must score at least this fraction of the first.
-SECOND_RATIO = 0.5
+SECOND_RATIO = 0.7
 
 
 @dataclass(frozen=True)
