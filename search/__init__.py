@@ -8,6 +8,7 @@ from __future__ import annotations
 from .dates import PartialDate, parse_date
 from .engine import SearchEngine
 from .errors import BadDate, BadRequest, IndexUnavailable, SearchError
+from .evaluation import evaluate, load_qrels, load_queries
 from .models import (
     FACET_NAMES,
     MAX_PER_PAGE,
@@ -40,6 +41,9 @@ __all__ = [
     "SearchResults",
     "Theme",
     "ThemesFileError",
+    "evaluate",
+    "load_qrels",
+    "load_queries",
     "load_themes",
     "parse_date",
 ]

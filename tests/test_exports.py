@@ -26,6 +26,9 @@ SEARCH_PUBLIC = {
     "SearchResults",
     "Theme",
     "ThemesFileError",
+    "evaluate",
+    "load_qrels",
+    "load_queries",
     "load_themes",
     "parse_date",
 }

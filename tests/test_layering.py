@@ -64,3 +64,11 @@ def test_indexer_uses_only_the_on_disk_contract_of_search():
     for path in modules("indexer"):
         for name in imported_modules(path):
             assert name not in {"search.engine", "search.matching", "search.facets"}, (path, name)
+
+
+def test_webui_uses_only_the_public_roots_of_search_and_indexer():
+    # STYLE.md: webui imports `search` and `indexer` by their package roots (their __all__),
+    # never their private modules.
+    for path in modules("webui"):
+        for name in imported_modules(path):
+            assert not name.startswith(("search.", "indexer.")), (path.relative_to(ROOT), name)

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import click
 
-from indexer import IndexLocked, SourceError, evaluate_themes, index_sources, load_sources
-from indexer.build import IndexReport
+from indexer import IndexLocked, IndexReport, SourceError, evaluate_themes, index_sources, load_sources
 from search import (
     SORTS,
     BadRequest,
@@ -22,8 +21,13 @@ from search import (
     SearchEngine,
     SearchRequest,
     ThemesFileError,
+    load_qrels,
+    load_queries,
     load_themes,
     parse_date,
+)
+from search import (
+    evaluate as run_evaluation,
 )
 
 from .config import Settings, SettingsError
@@ -227,9 +231,6 @@ def _unescape(html: str) -> str:
 @index_option
 def evaluate(queries: Path, qrels: Path, run_file: Path | None, tag: str, index_dir: Path | None) -> None:
     """Score the index's rankings against relevance judgments."""
-    from search.evaluation import evaluate as run_evaluation
-    from search.evaluation import load_qrels, load_queries
-
     settings = _settings(index_dir=index_dir)
     try:
         loaded, judged = load_queries(queries), load_qrels(qrels)
