@@ -7,6 +7,7 @@ the check is a file read at most once per `refresh_seconds`, so searches never w
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from .query import Group, Text, parse_query
 from .suggest import suggest
 from .synonyms import Synonyms
 from .themes import load_themes
+
+log = logging.getLogger("coopsearch.engine")
 
 MAX_QUERY_CHARS = 1000
 #: Longer queries that found something get no "did you mean": in a paragraph, an unknown
@@ -69,6 +72,7 @@ class SearchEngine:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
+        self._retired: Snapshot | None = None
         self._checked = 0.0
 
     # -- snapshots -----------------------------------------------------------------------
@@ -81,12 +85,24 @@ class SearchEngine:
             return snap
         with self._lock:
             self._checked = now
-            gen = store.current_generation(self.index_dir)
             snap = self._snapshot
-            if snap is not None and snap.generation == gen and snap.searcher.up_to_date():
+            try:
+                gen = store.current_generation(self.index_dir)
+                if snap is not None and snap.generation == gen and snap.searcher.up_to_date():
+                    return snap
+                fresh = self._open(gen)
+            except IndexUnavailable as exc:
+                if snap is None:
+                    raise
+                # Keep answering from the version we have rather than failing every search.
+                log.error("keeping index version %s: %s", snap.version, exc)
                 return snap
-            self._snapshot = self._open(gen)
-            return self._snapshot
+            if self._retired is not None:
+                self._retired.searcher.close()
+            # The replaced snapshot may still be in use by a request in another thread: close
+            # it only at the next swap.
+            self._retired, self._snapshot = snap, fresh
+            return fresh
 
     def _open(self, gen: Path) -> Snapshot:
         meta = store.read_meta(gen)
@@ -116,9 +132,10 @@ class SearchEngine:
         return self.snapshot().version
 
     def close(self) -> None:
-        if self._snapshot is not None:
-            self._snapshot.searcher.close()
-            self._snapshot = None
+        for snap in (self._snapshot, self._retired):
+            if snap is not None:
+                snap.searcher.close()
+        self._snapshot = self._retired = None
 
     # -- searching -----------------------------------------------------------------------
 

@@ -489,3 +489,16 @@ def test_index_from_another_schema_version_is_unavailable(tmp_path, index_copy):
     engine = SearchEngine(index_copy)
     with pytest.raises(IndexUnavailable, match="--rebuild"):
         engine.search(SearchRequest())
+
+
+def test_a_running_engine_keeps_its_version_when_the_new_one_is_unusable(index_copy):
+    engine = SearchEngine(index_copy, refresh_seconds=0)
+    try:
+        before = [h.id for h in engine.search(SearchRequest(query="coop")).hits]
+        assert before
+        (index_copy / "CURRENT").write_text("gen-999999\n", encoding="utf-8")
+        assert [h.id for h in engine.search(SearchRequest(query="coop")).hits] == before
+        with pytest.raises(IndexUnavailable, match="gen-999999"):
+            SearchEngine(index_copy).search(SearchRequest(query="coop"))
+    finally:
+        engine.close()
