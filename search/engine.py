@@ -18,6 +18,7 @@ from whoosh import index as windex
 from whoosh.searching import Searcher
 
 from . import ranking, store
+from .analysis import index_terms
 from .docdata import DocData, load_docdata
 from .errors import BadRequest, IndexUnavailable
 from .facets import count_facets
@@ -218,15 +219,7 @@ class SearchEngine:
         fields = snap.searcher.stored_fields(docnum)
         terms = evaluation.highlight_terms if snippets else set()
         return Hit(
-            id=fields["id"],
-            title=fields.get("title", ""),
-            url=fields.get("url") or None,
-            date=fields.get("date") or None,
-            authors=tuple(fields.get("authors") or ()),
-            themes=tuple(fields.get("themes") or ()),
-            theme_source=fields.get("theme_source", "curated"),
-            type=(fields.get("type") or [None])[0],
-            summary=fields.get("summary", ""),
+            **_described(fields),
             snippet=snippet(fields.get("summary", ""), fields.get("body", ""), terms) if snippets else "",
             score=float(evaluation.scores[docnum]),
             title_html=mark(fields.get("title", ""), terms),
@@ -242,15 +235,7 @@ class SearchEngine:
             return None
         fields = snap.searcher.stored_fields(docnum)
         return Entry(
-            id=fields["id"],
-            title=fields.get("title", ""),
-            url=fields.get("url") or None,
-            date=fields.get("date") or None,
-            authors=tuple(fields.get("authors") or ()),
-            themes=tuple(fields.get("themes") or ()),
-            theme_source=fields.get("theme_source", "curated"),
-            type=(fields.get("type") or [None])[0],
-            summary=fields.get("summary", ""),
+            **_described(fields),
             body=fields.get("body", ""),
             related=self._related(snap, docnum, fields, related) if related else (),
         )
@@ -292,8 +277,22 @@ class SearchEngine:
         }
 
 
+def _described(fields: dict) -> dict:
+    """What a hit and an entry share, from the stored fields of a document."""
+    return {
+        "id": fields["id"],
+        "title": fields.get("title", ""),
+        "url": fields.get("url") or None,
+        "date": fields.get("date") or None,
+        "authors": tuple(fields.get("authors") or ()),
+        "themes": tuple(fields.get("themes") or ()),
+        "theme_source": fields.get("theme_source", "curated"),
+        "type": (fields.get("type") or [None])[0],
+        "summary": fields.get("summary", ""),
+    }
+
+
 def _distinctive_words(snap: Snapshot, text: str, count: int = 25) -> list[str]:
-    from .analysis import index_terms
 
     reader = snap.searcher.reader()
     n = max(int(snap.data.live.sum()), 1)
