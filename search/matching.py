@@ -74,6 +74,7 @@ class Matcher:
         ev = Evaluation(np.zeros(self.data.n, dtype=bool), np.zeros(self.data.n, dtype=np.float32))
         self._highlight = ev.highlight_terms
         self._missing = ev.missing_words
+        self._negation = 0
         mask, scores = self._group(group)
         ev.mask = mask & self.data.live
         if scores is not None:
@@ -100,8 +101,17 @@ class Matcher:
         for node in filters:
             mask &= self._node(node)[0]
         for node in group.must_not:
-            mask &= ~self._node(node, scored=False)[0]
+            mask &= ~self._negated(node)
         return mask, scores
+
+    def _negated(self, node: Node) -> np.ndarray:
+        """The documents `node` matches, for excluding them: its words are not highlighted
+        and not offered spelling corrections."""
+        self._negation += 1
+        try:
+            return self._node(node)[0]
+        finally:
+            self._negation -= 1
 
     def _should(self, nodes: list[Node]) -> tuple[np.ndarray, np.ndarray]:
         """Side-by-side words: matched if any is, scored by the sum (synonyms merged)."""
@@ -119,7 +129,7 @@ class Matcher:
                 scores += node_scores
         return mask, scores
 
-    def _node(self, node: Node, scored: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    def _node(self, node: Node) -> tuple[np.ndarray, np.ndarray | None]:
         if isinstance(node, Group):
             return self._group(node)
         if isinstance(node, Text):
@@ -129,7 +139,7 @@ class Matcher:
         if isinstance(node, YearRange):
             return self._years(node), None
         if isinstance(node, Not):
-            return ~self._node(node.item, scored=False)[0], None
+            return ~self._negated(node.item), None
         parts = [self._node(item) for item in node.items]
         masks = [m for m, _ in parts]
         combined = np.logical_and.reduce(masks) if isinstance(node, And) else np.logical_or.reduce(masks)
@@ -140,9 +150,9 @@ class Matcher:
         terms = analyze(node.text, node.field)
         if not terms:
             return np.zeros(self.data.n, dtype=bool), np.zeros(self.data.n, dtype=np.float32)
-        if len(terms) == 1 and not node.phrase:
-            return self._concept([(terms[0],)], node.field, node.text)
-        return self._concept([tuple(terms)], node.field, node.text)
+        # Several terms from one word ("worker-owned") make a phrase of its parts.
+        key = tuple(terms)
+        return self._concept([key, *self.synonyms.get(key, ())], node.field, node.text)
 
     def _exact(self, node: Exact) -> np.ndarray:
         mask = np.zeros(self.data.n, dtype=bool)
@@ -194,10 +204,12 @@ class Matcher:
         mask = (tf > 0) & self.data.live
         doc_freq = int(mask.sum())
         if doc_freq == 0:
-            self._missing.append(original)
+            if not self._negation:
+                self._missing.append(original)
             return mask, tf
-        for alt in alternatives:
-            self._highlight.update(alt)
+        if not self._negation:
+            for alt in alternatives:
+                self._highlight.update(alt)
         weight = ranking.idf(doc_freq, self.live_count)
         scores = np.zeros(self.data.n, dtype=np.float32)
         scores[mask] = weight * ranking.saturate(tf[mask])

@@ -502,3 +502,10 @@ def test_a_running_engine_keeps_its_version_when_the_new_one_is_unusable(index_c
             SearchEngine(index_copy).search(SearchRequest(query="coop"))
     finally:
         engine.close()
+
+
+def test_excluded_words_are_not_marked_nor_corrected(engine):
+    results = engine.search(SearchRequest(query="coop -solar"))
+    assert results.total > 0
+    assert all("<mark>solar" not in h.snippet.lower() for h in results.hits)
+    assert engine.search(SearchRequest(query="coop -zzyzxq")).suggestion is None

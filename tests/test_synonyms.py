@@ -126,3 +126,12 @@ def test_a_broken_synonyms_file_keeps_the_last_good_rules(library_index, tmp_pat
         assert engine.synonyms.error is not None and "synonyms.txt:1" in engine.synonyms.error
     finally:
         engine.close()
+
+
+def test_synonyms_apply_to_required_words_too(engine, library_index):
+    assert "pv-array-farm" in ids(engine, "+solar")
+    plain = SearchEngine(library_index)
+    try:
+        assert "pv-array-farm" not in ids(plain, "+solar")
+    finally:
+        plain.close()
