@@ -86,23 +86,6 @@ def index_terms(text: str) -> list[str]:
     return terms
 
 
-def plain_words(text: str) -> list[str]:
-    """Folded, unstemmed words without stop words: the vocabulary for spelling suggestions."""
-    words: list[str] = []
-    for word in WORD_RE.findall(text):
-        words.extend(_plain_word(word))
-    return words
-
-
-@lru_cache(maxsize=500_000)
-def _plain_word(word: str) -> tuple[str, ...]:
-    folded = fold(word).replace("’", "'")
-    if COOP_RE.match(folded):
-        return (folded,)
-    parts = (part.removesuffix("'s").replace("'", "") for part in folded.split("-"))
-    return tuple(p for p in parts if len(p) > 2 and p not in STOP_WORDS and not p.isdigit())
-
-
 class CoopAnalyzer(Analyzer):
     """The library's analyzer in Whoosh's interface, for parsing queries and highlighting."""
 

@@ -9,7 +9,6 @@ that works on arrays instead of asking Whoosh document by document.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,7 +101,3 @@ def load_docdata(reader: IndexReader) -> DocData:
     facets = {name: _facet_index(reader, field) for name, field in FACET_FIELDS.items()}
     return DocData(n, live, ids, docnum_of, day, lengths, avg, facets)
 
-
-def day_number(date: dt.date) -> int:
-    """Days since 0001-01-01 plus one, so that 0 can mean "undated" in the day column."""
-    return date.toordinal()

@@ -193,7 +193,9 @@ def judgments(tmp_path):
     return queries, qrels
 
 
-def test_evaluate_prints_the_metrics(runner, library_index, judgments, tmp_path):
+@pytest.fixture
+def evaluation(runner, library_index, judgments, tmp_path):
+    """`coopsearch evaluate` on the judgments, writing a TREC run: (result, run file)."""
     queries, qrels = judgments
     run_file = tmp_path / "run.txt"
     result = run(
@@ -211,6 +213,11 @@ def test_evaluate_prints_the_metrics(runner, library_index, judgments, tmp_path)
         library_index,
     )
     assert result.exit_code == 0, result.output
+    return result, run_file
+
+
+def test_evaluate_prints_the_metrics(evaluation):
+    result, _ = evaluation
     # q1 finds its one relevant entry first; q2 ranks auto-themed-energy (1) above j-wind-turbine (2),
     # nDCG (1 + 3/log2(3)) / (3 + 1/log2(3)) = 0.7967, AP 1; q3 finds nothing.
     assert result.stdout.splitlines() == [
@@ -222,24 +229,8 @@ def test_evaluate_prints_the_metrics(runner, library_index, judgments, tmp_path)
     ]
 
 
-def test_evaluate_writes_a_trec_run(runner, library_index, judgments, tmp_path):
-    queries, qrels = judgments
-    run_file = tmp_path / "run.txt"
-    result = run(
-        runner,
-        "evaluate",
-        "--queries",
-        queries,
-        "--qrels",
-        qrels,
-        "--run",
-        run_file,
-        "--tag",
-        "t1",
-        "--index",
-        library_index,
-    )
-    assert result.exit_code == 0, result.output
+def test_evaluate_writes_a_trec_run(evaluation):
+    _, run_file = evaluation
     rows = [TREC_LINE.match(line) for line in run_file.read_text().splitlines()]
     assert all(rows), run_file.read_text()
     parsed = [(m[1], m[2], int(m[3]), float(m[4]), m[5]) for m in rows]
