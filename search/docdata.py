@@ -100,4 +100,3 @@ def load_docdata(reader: IndexReader) -> DocData:
     avg = {f: max(float(lengths[f][live].sum()) / live_count, 1.0) for f in TEXT_FIELDS}
     facets = {name: _facet_index(reader, field) for name, field in FACET_FIELDS.items()}
     return DocData(n, live, ids, docnum_of, day, lengths, avg, facets)
-

@@ -7,6 +7,7 @@ the check is a file read at most once per `refresh_seconds`, so searches never w
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -19,6 +20,7 @@ from whoosh.searching import Searcher
 
 from . import ranking, store
 from .analysis import index_terms
+from .complete import complete_word, split_last_word
 from .docdata import DocData, load_docdata
 from .errors import BadRequest, IndexUnavailable
 from .facets import count_facets
@@ -26,9 +28,12 @@ from .highlight import mark, snippet
 from .matching import Evaluation, Matcher
 from .models import (
     MAX_PER_PAGE,
+    MAX_RESULT_WINDOW,
     SORTS,
+    Completion,
     Entry,
     Hit,
+    Relaxation,
     SearchRequest,
     SearchResults,
     Theme,
@@ -45,7 +50,6 @@ MAX_QUERY_CHARS = 1000
 #: Longer queries that found something get no "did you mean": in a paragraph, an unknown
 #: word is far more often a name or a code than a typo.
 SUGGEST_MAX_WORDS = 5
-MAX_RESULT_WINDOW = 10_000
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Snapshot:
     version: str
     built_at: str
     norms: dict = field(default_factory=dict)
+    modified: float = 0.0
 
 
 class SearchEngine:
@@ -125,12 +130,18 @@ class SearchEngine:
             version,
             str(meta.get("built_at", "")),
             ranking.length_norms(data),
+            store.modified_at(gen),
         )
 
     @property
     def version(self) -> str:
         """Changes whenever what searches return may change: for ETags and caches."""
         return self.snapshot().version
+
+    @property
+    def modified(self) -> dt.datetime:
+        """When the index being served last changed (UTC): for Last-Modified and feeds."""
+        return dt.datetime.fromtimestamp(int(self.snapshot().modified), dt.UTC)
 
     def close(self) -> None:
         for snap in (self._snapshot, self._retired):
@@ -169,8 +180,9 @@ class SearchEngine:
             len(docnums) == 0 or len(request.query.split()) <= SUGGEST_MAX_WORDS
         ):
             suggestion = suggest(snap.searcher, request.query, evaluation.missing_words)
+        relaxations = _relaxations(request, matched, filters, snap.themes) if len(docnums) == 0 else ()
         took = (time.perf_counter() - started) * 1000
-        return SearchResults(request, len(docnums), hits, facets, suggestion, took)
+        return SearchResults(request, len(docnums), hits, facets, suggestion, took, relaxations)
 
     def _evaluate(self, snap: Snapshot, group: Group) -> Evaluation:
         matcher = Matcher(snap.data, snap.postings, snap.searcher, self.synonyms.table(), snap.norms)
@@ -225,6 +237,20 @@ class SearchEngine:
             title_html=mark(fields.get("title", ""), terms),
         )
 
+    def complete(self, text: str, limit: int = 8) -> list[Completion]:
+        """Autocomplete for a search box: finished queries first, then matching titles."""
+        text = text[:MAX_QUERY_CHARS].lstrip()
+        head, last = split_last_word(text)
+        if not text.strip():
+            return []
+        snap = self.snapshot()
+        words = complete_word(snap.searcher, last, max(1, limit // 2)) if last else []
+        found = [Completion("term", head + word) for word in words]
+        query = found[0].text if found else text
+        titles = self.search(SearchRequest(query=query, per_page=limit, facets=False, snippets=False)).hits
+        found.extend(Completion("title", hit.title, hit.id) for hit in titles)
+        return found[:limit]
+
     # -- entries, related entries, themes -----------------------------------------------
 
     def get_entry(self, entry_id: str, related: int = 5) -> Entry | None:
@@ -274,6 +300,7 @@ class SearchEngine:
             "version": snap.version,
             "built_at": snap.built_at,
             "generation": snap.generation.name,
+            "modified": dt.datetime.fromtimestamp(snap.modified, dt.UTC).isoformat(),
         }
 
 
@@ -307,6 +334,38 @@ def _distinctive_words(snap: Snapshot, text: str, count: int = 25) -> list[str]:
         scored.append((freq * np.log(n / df), term))
     scored.sort(reverse=True)
     return [term for _, term in scored[:count]]
+
+
+#: The request parameter behind each filter mask.
+_FILTER_PARAMS = {"themes": "theme", "authors": "author", "types": "type", "years": "date"}
+
+
+def _relaxations(
+    request: SearchRequest, matched: np.ndarray, filters: dict[str, np.ndarray], themes: dict[str, Theme]
+) -> tuple[Relaxation, ...]:
+    """For each filter of a search that found nothing, how many results dropping it would give."""
+    found = []
+    for name in filters:
+        mask = matched.copy()
+        for other, other_mask in filters.items():
+            if other != name:
+                mask &= other_mask
+        total = int(mask.sum())
+        if total:
+            values, label = _filter_values(request, name, themes)
+            found.append(Relaxation(_FILTER_PARAMS[name], values, label, total))
+    return tuple(sorted(found, key=lambda r: -r.total))
+
+
+def _filter_values(request: SearchRequest, name: str, themes: dict[str, Theme]) -> tuple[tuple, str]:
+    if name == "years":
+        lo, hi = request.date_from, request.date_to
+        values = (lo.isoformat() if lo else "", hi.isoformat() if hi else "")
+        return values, f"{lo.isoformat() if lo else '…'} – {hi.isoformat() if hi else '…'}"
+    values = getattr(request, name)
+    if name == "themes":
+        return values, ", ".join(themes[v].label if v in themes else v for v in values)
+    return values, ", ".join(values)
 
 
 def _selected(request: SearchRequest, years: list[str]) -> dict[str, set[str]]:

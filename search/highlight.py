@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from whoosh import highlight as wh
@@ -22,6 +23,23 @@ class _MarkFormatter(wh.HtmlFormatter):
         return "<mark>" + escape(wh.get_text(text, token, replace), quote=False) + "</mark>"
 
 
+#: Markdown syntax that means nothing in a one-line snippet: heading and quote markers, list
+#: bullets, emphasis, code ticks, and link targets (the link text stays).
+_MARKDOWN = [
+    (re.compile(r"^\s{0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),
+    (re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
+    (re.compile(r"(\*\*|__|`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))"), ""),
+    (re.compile(r"^\s*(?:-{3,}|\*{3,}|\|?[-:| ]{3,}\|?)\s*$", re.MULTILINE), ""),
+]
+
+
+def plain_text(markdown: str) -> str:
+    """The words of a Markdown body without its markup, for snippets."""
+    for pattern, replacement in _MARKDOWN:
+        markdown = pattern.sub(replacement, markdown)
+    return markdown
+
+
 def _marked(text: str, terms: set[str], top: int) -> str:
     if not text or not terms:
         return ""
@@ -38,6 +56,7 @@ def _plain(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 def snippet(summary: str, body: str, terms: set[str]) -> str:
     """The best marked passage of the body, else the marked summary, else the summary's start."""
+    body = plain_text(body)
     from_body = _marked(body, terms, top=2)
     if from_body:
         return from_body

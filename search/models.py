@@ -8,6 +8,8 @@ from typing import Any
 
 SORTS = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
+#: Deeper pages than this are refused: nobody reads them, and robots paging forever cost.
+MAX_RESULT_WINDOW = 10_000
 FACET_NAMES = ("themes", "authors", "years", "types")
 UNDATED = "undated"
 
@@ -75,6 +77,35 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class Relaxation:
+    """For a search with no results: what dropping one filter (`param`) would give."""
+
+    param: str
+    values: tuple[str, ...]
+    label: str
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"param": self.param, "values": list(self.values), "label": self.label, "total": self.total}
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One autocomplete proposal: a word to finish the query with, or an entry's title."""
+
+    kind: str  # "term" or "title"
+    text: str
+    id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.id is not None:
+            data["id"] = self.id
+            data["url"] = f"/entries/{self.id}"
+        return data
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """A page of results with the facet counts, the spelling suggestion and the time taken."""
 
@@ -84,15 +115,34 @@ class SearchResults:
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
     suggestion: str | None = None
     took_ms: float = 0.0
+    relaxations: tuple[Relaxation, ...] = ()
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are, counting only those within the result window."""
+        reachable = min(self.total, MAX_RESULT_WINDOW)
+        return max(1, -(-reachable // self.request.per_page))
 
     def to_dict(self) -> dict[str, Any]:
+        req = self.request
         return {
+            "query": req.query,
             "total": self.total,
-            "page": self.request.page,
-            "per_page": self.request.per_page,
+            "page": req.page,
+            "per_page": req.per_page,
+            "pages": self.pages,
+            "sort": req.sort,
+            "filters": {
+                "theme": list(req.themes),
+                "author": list(req.authors),
+                "type": list(req.types),
+                "from": req.date_from.isoformat() if req.date_from else None,
+                "to": req.date_to.isoformat() if req.date_to else None,
+            },
             "hits": [hit.to_dict() for hit in self.hits],
             "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
+            "relaxations": [r.to_dict() for r in self.relaxations],
             "took_ms": round(self.took_ms, 2),
         }
 

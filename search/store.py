@@ -77,6 +77,12 @@ def read_meta(gen: Path) -> dict:
     return meta
 
 
+def modified_at(gen: Path) -> float:
+    """When the generation last changed: the newest Whoosh table of contents (one per commit)."""
+    tocs = [p.stat().st_mtime for p in gen.glob("*.toc")]
+    return max(tocs) if tocs else (gen / META).stat().st_mtime
+
+
 def write_meta(gen: Path, meta: dict) -> None:
     tmp = gen / (META + ".tmp")
     tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")

@@ -30,7 +30,7 @@ def _frequency(reader: IndexReader, term: str) -> int:
     return sum(reader.doc_frequency(f, term) for f in _FIELDS)
 
 
-def _surface(reader: IndexReader, searcher, term: str) -> str | None:
+def surface_form(reader: IndexReader, searcher, term: str) -> str | None:
     """The first word in an entry containing `term` that analyses to exactly `term`."""
     for field in _FIELDS:
         if (field, term) not in reader:
@@ -55,7 +55,7 @@ def correct_word(searcher, word: str) -> str | None:
         candidates = _candidates(reader, terms[0], maxdist)
         if candidates:
             best = max(sorted(candidates), key=lambda c: _frequency(reader, c))
-            return _surface(reader, searcher, best)
+            return surface_form(reader, searcher, best)
     return None
 
 

@@ -509,3 +509,56 @@ def test_excluded_words_are_not_marked_nor_corrected(engine):
     assert results.total > 0
     assert all("<mark>solar" not in h.snippet.lower() for h in results.hits)
     assert engine.search(SearchRequest(query="coop -zzyzxq")).suggestion is None
+
+
+# -- autocomplete -----------------------------------------------------------------------------
+
+
+def test_complete_finishes_the_word_being_typed_then_offers_titles(engine):
+    found = engine.complete("turb", 6)
+    assert [(c.kind, c.text) for c in found][:2] == [
+        ("term", "turbine"),
+        ("title", "Wind Turbine Cooperative Pays Members"),
+    ]
+    assert found[1].id == "j-wind-turbine"
+
+
+def test_complete_keeps_the_words_before_and_shows_real_words_not_stems(engine):
+    terms = [c.text for c in engine.complete("nurse ho", 8) if c.kind == "term"]
+    assert terms and all(t.startswith("nurse ho") for t in terms)
+    assert "nurse home" in terms
+    # "Mondragón" is indexed as the stem "mondragon"; the accent-folded word is offered.
+    assert engine.complete("mondr", 3)[0].text == "mondragon"
+
+
+def test_complete_respects_the_limit_and_ignores_what_cannot_be_completed(engine):
+    assert len(engine.complete("co", 3)) == 3
+    assert engine.complete("", 5) == [] and engine.complete("   ", 5) == []
+    assert [c.kind for c in engine.complete("bakery ", 5)] == ["title"]  # a finished word: titles only
+    assert engine.complete("qqqzzz", 5) == []
+
+
+# -- help for zero results ------------------------------------------------------------------
+
+
+def test_zero_results_say_what_dropping_each_filter_gives(engine):
+    results = engine.search(SearchRequest(query="nurses", themes=("energy",), date_from=dt.date(2023, 1, 1)))
+    assert results.total == 0
+    by_param = {r.param: r for r in results.relaxations}
+    assert set(by_param) == {"theme"}  # dropping the dates alone still finds nothing
+    theme = by_param["theme"]
+    assert (theme.values, theme.label) == (("energy",), "Energy")
+    alone = engine.search(SearchRequest(query="nurses", date_from=dt.date(2023, 1, 1)))
+    assert theme.total == alone.total > 0
+
+
+def test_relaxations_are_sorted_by_what_they_give_and_absent_when_there_are_results(engine):
+    results = engine.search(SearchRequest(themes=("governance",), authors=("Maya Chen",)))
+    assert results.total == 0
+    totals = [(r.param, r.total) for r in results.relaxations]
+    assert totals == [
+        ("author", engine.search(SearchRequest(themes=("governance",))).total),
+        ("theme", engine.search(SearchRequest(authors=("Maya Chen",))).total),
+    ]
+    assert totals[0][1] > totals[1][1] > 0
+    assert engine.search(SearchRequest(query="turbine")).relaxations == ()
