@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from testdata import (
@@ -24,7 +22,20 @@ from testdata import (
 
 import webui
 
-RESULT_KEYS = ["total", "page", "per_page", "hits", "facets", "suggestion", "took_ms"]
+RESULT_KEYS = [
+    "query",
+    "total",
+    "page",
+    "per_page",
+    "pages",
+    "sort",
+    "filters",
+    "hits",
+    "facets",
+    "suggestion",
+    "relaxations",
+    "took_ms",
+]
 HIT_KEYS = [
     "id",
     "title",
@@ -50,6 +61,7 @@ ENTRY_KEYS = [
     "type",
     "summary",
     "body",
+    "body_html",
     "related",
 ]
 
@@ -237,90 +249,84 @@ def test_unknown_entry_is_404_in_the_error_shape(client):
     assert "no-such-entry" in error["message"]
 
 
-# -- HTML pages -----------------------------------------------------------------------------
+# -- GET /api/v1/suggest, /api/v1/themes, and the rest of search ----------------------------
 
 
-class Links(HTMLParser):
-    """The links of a page as (href, text)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[tuple[str, str]] = []
-        self._href: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "a":
-            self._href, self._text = dict(attrs).get("href"), []
-
-    def handle_data(self, data):
-        if self._href is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag):
-        if tag == "a" and self._href is not None:
-            self.links.append((self._href, "".join(self._text).strip()))
-            self._href = None
+def test_suggest_offers_words_then_titles(client):
+    body = client.get("/api/v1/suggest?q=turb").get_json()
+    assert body["query"] == "turb"
+    assert body["suggestions"][0] == {"kind": "term", "text": "turbine"}
+    titles = [s for s in body["suggestions"] if s["kind"] == "title"]
+    assert titles[0] == {
+        "kind": "title",
+        "text": "Wind Turbine Cooperative Pays Members",
+        "id": "j-wind-turbine",
+        "url": "/entries/j-wind-turbine",
+    }
 
 
-def links_of(html: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    parser = Links()
-    parser.feed(html)
-    return [(urlsplit(href).path, parse_qsl(urlsplit(href).query)) for href, _ in parser.links]
+def test_suggest_limit_and_text_are_returned_as_given(client):
+    body = client.get("/api/v1/suggest?q=co&limit=2").get_json()
+    assert len(body["suggestions"]) == 2
+    body = client.get("/api/v1/suggest?q=%3Cscript%3E").get_json()
+    # JSON carries text as it is; the page's script inserts it as text, never as HTML.
+    assert body["query"] == "<script>"
+    assert [s["text"] for s in body["suggestions"]] == ["Minutes Markup: <script> Tags in Board Minutes"]
 
 
-def test_home_page_lists_newest_entries_and_themes_without_javascript(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<script" not in html
-    assert '<form class="searchbox" role="search" action="/search" method="get">' in html
-    links = links_of(html)
-    assert ("/entries/tricycle-delivery", []) in links
-    for theme in THEME_LABELS:
-        assert ("/search", [("theme", theme)]) in links
-    assert "Health and care</a> (3)" in html
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/v1/suggest?q=co&limit=0", "limit"),
+        ("/api/v1/suggest?q=co&limit=x", "limit"),
+        ("/api/v1/suggest?q=co&format=xml", "format"),
+        ("/api/v1/search?facet_size=0", "facet_size"),
+    ],
+)
+def test_suggest_and_facet_size_bad_values(client, url, param):
+    assert_error(client.get(url), 400, "bad_parameter", param)
 
 
-def test_search_page_shows_results_and_facet_links(client):
-    response = client.get("/search?q=co-op&theme=energy")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "4 results for <strong>co-op</strong>" in html
-    links = links_of(html)
-    # A facet link adds its value to the current filters; a selected one removes it.
-    assert ("/search", [("q", "co-op"), ("theme", "energy"), ("theme", "food")]) in links
-    assert ("/search", [("q", "co-op")]) in links
-    assert ("/search", [("q", "co-op"), ("theme", "energy"), ("author", "Tom Okafor")]) in links
-    assert ("/search", [("q", "co-op"), ("theme", "energy"), ("from", "2021"), ("to", "2021")]) in links
-    assert ("/entries/j-wind-turbine", []) in links
-    assert "Wind Turbine <mark>Cooperative</mark> Pays Members" in html
+def test_themes_list_ids_labels_descriptions_and_counts(client):
+    themes = client.get("/api/v1/themes").get_json()["themes"]
+    assert [t["id"] for t in themes] == list(THEME_LABELS)
+    health = themes[0]
+    assert health == {
+        "id": "health",
+        "label": "Health and care",
+        "description": "Care co-ops, clinics and nursing.",
+        "count": 3,
+    }
 
 
-def test_search_page_paging_links(client):
-    html = client.get("/search?q=co-op&per_page=2").get_data(as_text=True)
-    assert ("/search", [("q", "co-op"), ("per_page", "2"), ("page", "2")]) in links_of(html)
+def test_search_echoes_the_request_and_counts_pages(client):
+    body = client.get(
+        "/api/v1/search?q=co-op&theme=energy&from=2016&to=June+2021&per_page=3&sort=newest"
+    ).get_json()
+    assert body["query"] == "co-op" and body["sort"] == "newest"
+    assert body["filters"] == {
+        "theme": ["energy"],
+        "author": [],
+        "type": [],
+        "from": "2016-01-01",
+        "to": "2021-06-30",
+    }
+    assert (body["total"], body["pages"]) == (3, 1)
+    assert client.get("/api/v1/search?per_page=5").get_json()["pages"] == 4  # 18 entries
 
 
-def test_search_page_escapes_the_query_and_the_entries(client):
-    html = client.get("/search?q=<script>alert(1)</script>").get_data(as_text=True)
-    assert "<script>alert(1)" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "Minutes Markup: &lt;<mark>script</mark>&gt; Tags" in html
+def test_author_facet_size(client):
+    assert len(client.get("/api/v1/search?facet_size=2").get_json()["facets"]["authors"]) == 2
+    assert len(client.get("/api/v1/search").get_json()["facets"]["authors"]) == 6
 
 
-def test_search_page_suggestion_link(client):
-    html = client.get("/search?q=bakkery").get_data(as_text=True)
-    assert ("/search", [("q", "bakery")]) in links_of(html)
+def test_entry_body_html_is_rendered_and_escaped(client):
+    body = client.get("/api/v1/entries/script-escape-entry").get_json()
+    assert body["body_html"].startswith("<p>Never paste raw HTML such as &lt;script&gt;")
+    assert "<script>" not in body["body_html"]
 
 
-def test_entry_page_escapes_the_entry(client):
-    response = client.get("/entries/script-escape-entry")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    assert "<script" not in html
-    assert "&lt;script&gt;alert(" in html
-    assert "<h2>Related entries</h2>" in html
+# -- HTML error pages (the pages themselves: test_pages.py) ------------------------------
 
 
 def test_html_errors_are_pages_not_json(client):

@@ -14,13 +14,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["COOPSEARCH"] = settings
     app.json.sort_keys = False
     app.json.ensure_ascii = False
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 
-    from . import api, engine, errors, pages
+    app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400  # static URLs carry ?v=<fingerprint>
+
+    from . import api, apidocs, caching, engine, errors, feeds, formats, pages, security
 
     engine.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    caching.init_app(app)
+    security.init_app(app)
+    formats.init_app(app)
+    for blueprint in (pages.bp, api.bp, feeds.bp, apidocs.bp):
+        app.register_blueprint(blueprint)
     return app
 
 

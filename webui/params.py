@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from search import MAX_PER_PAGE, SORTS, BadDate, SearchRequest, parse_date
 
 MAX_VALUES = 50
+MAX_FACET_SIZE = 200
 
 
 class BadParam(Exception):
@@ -18,7 +19,7 @@ class BadParam(Exception):
         self.message = message
 
 
-def _int(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+def int_param(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
@@ -49,8 +50,8 @@ def _date(args: MultiDict, name: str, end: bool):
     return partial.last_day() if end else partial.first_day()
 
 
-def search_request(args: MultiDict, themes: set[str]) -> SearchRequest:
-    """Read q, theme, author, type, from, to, sort, page and per_page."""
+def search_request(args: MultiDict, themes: set[str], author_facet_size: int = 20) -> SearchRequest:
+    """Read q, theme, author, type, from, to, sort, page, per_page and facet_size."""
     query = args.get("q", "")
     if "\x00" in query:
         raise BadParam("q", "the query contains a NUL character")
@@ -64,7 +65,7 @@ def search_request(args: MultiDict, themes: set[str]) -> SearchRequest:
     date_from, date_to = _date(args, "from", end=False), _date(args, "to", end=True)
     if date_from and date_to and date_from > date_to:
         raise BadParam("from", f"from ({date_from}) is after to ({date_to})")
-    per_page = _int(args, "per_page", 10, 1, MAX_PER_PAGE)
+    per_page = int_param(args, "per_page", 10, 1, MAX_PER_PAGE)
     return SearchRequest(
         query=query.strip(),
         themes=chosen_themes,
@@ -73,6 +74,7 @@ def search_request(args: MultiDict, themes: set[str]) -> SearchRequest:
         date_from=date_from,
         date_to=date_to,
         sort=sort,
-        page=_int(args, "page", 1, 1, 10_000 // per_page),
+        page=int_param(args, "page", 1, 1, 10_000 // per_page),
         per_page=per_page,
+        author_facet_size=int_param(args, "facet_size", author_facet_size, 1, MAX_FACET_SIZE),
     )

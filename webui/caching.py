@@ -1,0 +1,101 @@
+"""Conditional requests and cache headers for public pages and API responses.
+
+What a public URL returns changes only when the index changes or the app is redeployed, so
+its ETag is the index version plus a fingerprint of the app's templates and static files, and
+its Last-Modified is when the index last changed. A request whose validators still match is
+answered 304 before any search runs. `Server-Timing` tells a developer (and the benchmarks)
+how much of a request was the engine and how much the app around it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TypeVar
+
+from flask import Flask, Response, current_app, g, request
+
+from .engine import get_engine
+
+MAX_AGE = 60
+F = TypeVar("F", bound=Callable)
+
+
+def cacheable(view: F) -> F:
+    """Mark a GET view as public and cacheable: same URL, same index, same response."""
+    view.cacheable = True  # type: ignore[attr-defined]
+    return view
+
+
+def fingerprint(package_dir: Path) -> str:
+    """A short hash of the app's code version, templates and static files."""
+    digest = hashlib.sha1()
+    try:
+        digest.update(version("coopsearch").encode())
+    except PackageNotFoundError:
+        pass
+    for path in sorted(package_dir.glob("*/*")) + sorted(package_dir.glob("*.py")):
+        if path.is_file() and path.suffix in (".py", ".html", ".xml", ".css", ".js", ".json", ".svg"):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _is_cacheable() -> bool:
+    if request.method not in ("GET", "HEAD") or request.endpoint is None:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return bool(getattr(view, "cacheable", False))
+
+
+def _etag() -> str:
+    return f"{get_engine().version}-{current_app.config['COOPSEARCH_FINGERPRINT']}"
+
+
+def _set_validators(response: Response) -> None:
+    response.set_etag(_etag(), weak=True)
+    response.last_modified = get_engine().modified
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+
+
+def _not_modified() -> Response | None:
+    if not _is_cacheable():
+        return None
+    etag = _etag()
+    if request.if_none_match:
+        fresh = request.if_none_match.contains_weak(etag)
+    elif request.if_modified_since:
+        fresh = get_engine().modified <= request.if_modified_since
+    else:
+        return None
+    if not fresh:
+        return None
+    response = Response(status=304)
+    _set_validators(response)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config["COOPSEARCH_FINGERPRINT"] = fingerprint(Path(__file__).parent)
+
+    @app.before_request
+    def start() -> Response | None:
+        g.started = time.perf_counter()
+        return _not_modified()
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        if response.status_code == 200 and _is_cacheable():
+            _set_validators(response)
+        timings = []
+        if "engine_ms" in g:
+            timings.append(f"engine;dur={g.engine_ms:.2f}")
+        if "started" in g:
+            timings.append(f"app;dur={(time.perf_counter() - g.started) * 1000:.2f}")
+        if timings:
+            response.headers["Server-Timing"] = ", ".join(timings)
+        return response
