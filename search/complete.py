@@ -3,7 +3,8 @@
 The index holds stemmed terms, so the typed prefix is looked up both as typed ("nurse" finds
 "nurseri") and as its stem ("nurse" → "nurs", which finds "nurs" itself); each term is shown as
 a word an entry really uses, and only if that word still starts with what was typed. Common
-words come first: a visitor who typed "coop" most likely wants the word most entries use.
+words come first, words of titles counting most: a visitor who typed "en" more likely wants
+"energy" than "enough".
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from whoosh.reading import IndexReader
 from .analysis import WORD_RE, fold, normalize_word
 from .suggest import surface_form
 
-_FIELDS = ("title", "summary", "body")
+#: A word in titles is what an entry is about; in bodies it may be in passing.
+_FIELD_WEIGHTS = {"title": 4, "summary": 2, "body": 1}
 #: Terms read per field and prefix: a one-letter prefix would otherwise walk the lexicon.
 _SCAN = 400
 MIN_PREFIX = 2
@@ -42,12 +44,12 @@ def _prefixes(word: str) -> set[str]:
 
 
 def _terms(reader: IndexReader, prefixes: set[str]) -> dict[str, int]:
-    """Terms starting with any of the prefixes, with how many entries use them."""
+    """Terms starting with any of the prefixes, scored by how many entries use them where."""
     freq: dict[str, int] = {}
-    for field, prefix in itertools.product(_FIELDS, sorted(prefixes)):
+    for (field, weight), prefix in itertools.product(_FIELD_WEIGHTS.items(), sorted(prefixes)):
         for raw in itertools.islice(reader.expand_prefix(field, prefix), _SCAN):
             term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-            freq[term] = freq.get(term, 0) + reader.doc_frequency(field, term)
+            freq[term] = freq.get(term, 0) + weight * reader.doc_frequency(field, term)
     return freq
 
 

@@ -256,9 +256,10 @@ def test_page_one_link_has_no_page_parameter(client):
 # -- search: help ---------------------------------------------------------------------------
 
 
-def test_did_you_mean_links_to_the_corrected_search(client):
+def test_did_you_mean_is_said_once_when_nothing_is_found(client):
     doc = page(client, "/search?q=bakkery&theme=food")
-    link = doc.find("p", cls="suggestion").find("a")
+    assert not doc.find_all("p", cls="suggestion")
+    link = doc.find("div", id_="noresults").find("a")
     assert link.text == "bakery"
     assert link.attrs["href"] == "/search?theme=food&q=bakery"
 
@@ -347,3 +348,18 @@ def test_unknown_entry_is_a_404_page(client):
     response = client.get("/entries/nope")
     assert response.status_code == 404
     assert "There is no entry 'nope'" in parse(response.get_data(as_text=True)).find("main").text
+
+
+def test_links_are_built_from_the_values_the_search_reads(client):
+    # Typed by hand: capitals, spaces and empty fields as a no-JS form sends them.
+    doc = page(client, "/search?q=solar&theme=Energy+&type=&from=&author=Maya+Chen")
+    chips = {a.text: a.attrs["href"] for a in doc.find_all("a", cls="chip")}
+    assert chips["Remove filter Theme: Energy ×"] == "/search?q=solar&author=Maya+Chen"
+    assert "checked" in doc.find("input", type="checkbox", value="energy").attrs
+
+
+def test_did_you_mean_above_results_when_some_words_matched(client):
+    doc = page(client, "/search?q=solar+bakkery")
+    assert doc.find("ol", id_="hits").find_all("li")
+    link = doc.find("p", cls="suggestion").find("a")
+    assert (link.text, link.attrs["href"]) == ("solar bakery", "/search?q=solar+bakery")

@@ -13,6 +13,19 @@ Args = list[tuple[str, str]]
 FILTER_PARAMS = ("theme", "author", "type", "from", "to")
 
 
+def normalized(pairs: list[tuple[str, str]]) -> Args:
+    """The request's arguments as the search reads them: themes and types in lower case,
+    values trimmed, empty ones dropped; so "remove filter" links find the value they remove."""
+    out = []
+    for name, value in pairs:
+        value = value.strip()
+        if name in ("theme", "type"):
+            value = value.lower()
+        if value:
+            out.append((name, value))
+    return out
+
+
 def search_url(args: Args, path: str = "/search") -> str:
     return f"{path}?{urlencode(args)}" if args else path
 

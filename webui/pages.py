@@ -42,7 +42,7 @@ def search_page() -> str:
     req = search_request(request.args, {t.id for t, _ in themes}, author_facet_size=AUTHOR_FACET_SIZE)
     results = engine.search(req)
     g.engine_ms = results.took_ms
-    args = list(request.args.items(multi=True))
+    args = links.normalized(list(request.args.items(multi=True)))
     return render_template(
         "search.html",
         req=req,
