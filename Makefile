@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test index bench lint clean
+.PHONY: run test index bench lint clean browser-deps
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -23,11 +23,20 @@ run: index
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: lint
+# The browser tests drive Debian's Chromium with Playwright and check pages with axe-core.
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || \
+	  (cd tests/browser && npm ci --no-audit --no-fund --silent)
+
+test: lint browser-deps
 	$(BIN)/pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var artifacts tests/browser/node_modules

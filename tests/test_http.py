@@ -99,3 +99,9 @@ def test_static_files_carry_the_fingerprint_and_are_cached(client, app):
     with client.get(f"/static/style.css?v={fingerprint}") as response:
         assert response.status_code == 200
         assert response.cache_control.max_age == 86400
+
+
+def test_favicon_for_documents_without_an_icon_link(client):
+    with client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.content_type == "image/svg+xml; charset=utf-8"

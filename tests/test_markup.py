@@ -14,11 +14,13 @@ def test_markdown_is_rendered():
     assert "<td>1</td>" in html
 
 
-def test_headings_move_one_level_down_under_the_entry_title():
-    assert (
-        render_markdown("# Top\n\n## Next\n\n###### Deepest")
-        == "<h2>Top</h2>\n<h3>Next</h3>\n<h6>Deepest</h6>\n"
+def test_the_highest_heading_of_the_body_becomes_h2_under_the_entry_title():
+    assert render_markdown("# Top\n\n## Next\n\n###### Deepest") == (
+        "<h2>Top</h2>\n<h3>Next</h3>\n<h6>Deepest</h6>\n"
     )
+    # Most entries start their sections at ##: no level may be skipped after the page's h1.
+    assert render_markdown("## Section\n\n### Sub") == "<h2>Section</h2>\n<h3>Sub</h3>\n"
+    assert render_markdown("### Only") == "<h2>Only</h2>\n"
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, Response, current_app, g, render_template, request
 from werkzeug.exceptions import NotFound
 
 from search import SearchRequest
@@ -70,3 +70,9 @@ def entry_page(entry_id: str) -> str:
         raise NotFound(f"There is no entry {entry_id!r} in the library.")
     labels = {t.id: t.label for t, _ in engine.themes()}
     return render_template("entry.html", entry=entry, body=render_markdown(entry.body), theme_labels=labels)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for it on documents without a <link rel=icon>, such as the Atom feed."""
+    return current_app.send_static_file("icon.svg")
