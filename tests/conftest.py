@@ -8,6 +8,7 @@ Tests that change an index build their own in `tmp_path` (see `index_copy`).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -142,3 +143,62 @@ def server(library_index: Path, tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+STAFF_EMAIL = "librarian@example.org"
+STAFF_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def staff_settings(library_index: Path, tmp_path: Path) -> webui.Settings:
+    """The test library with a fresh staff database holding one account."""
+    from webui import accounts
+    from webui.db import open_db
+
+    settings = webui.Settings(
+        index_dir=library_index,
+        synonyms_file=SYNONYMS,
+        themes_file=THEMES,
+        db_file=tmp_path / "staff.sqlite3",
+    )
+    conn = open_db(settings.staff_db)
+    accounts.add_account(conn, STAFF_EMAIL, STAFF_PASSWORD)
+    conn.close()
+    return settings
+
+
+@pytest.fixture
+def staff_app(staff_settings: webui.Settings):
+    return webui.create_app(staff_settings)
+
+
+@pytest.fixture
+def anonymous(staff_app):
+    """A visitor of the staff-enabled app who has not logged in."""
+    return staff_app.test_client()
+
+
+def csrf_token(client, path: str = "/staff/login") -> str:
+    """The CSRF token of a form on `path`, as a browser would read it."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client, email: str = STAFF_EMAIL, password: str = STAFF_PASSWORD):
+    return client.post(
+        "/staff/login",
+        data={"email": email, "password": password, "csrf_token": csrf_token(client), "next": ""},
+    )
+
+
+@pytest.fixture
+def staff(staff_app):
+    """A test client logged in as the test librarian."""
+    client = staff_app.test_client()
+    response = log_in(client)
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client

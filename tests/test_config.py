@@ -16,7 +16,9 @@ def test_every_settings_field_is_declared_once_with_its_default():
     assert len({s.env for s in SETTINGS}) == len(SETTINGS)
     defaults = Settings()
     for s in SETTINGS:
-        expected = Path(s.default) if s.name.endswith(("_dir", "_file")) else s.default
+        expected = s.default
+        if s.name.endswith(("_dir", "_file")):
+            expected = Path(s.default) if s.default else None
         assert getattr(defaults, s.name) == expected, s.name
         assert s.help
 
@@ -59,3 +61,8 @@ def test_a_port_that_cannot_exist_fails_at_start_up():
 def test_unknown_override_is_an_error():
     with pytest.raises(SettingsError, match="unknown setting 'colour'"):
         Settings.from_env({}, colour="red")
+
+
+def test_staff_database_defaults_to_beside_the_index():
+    assert Settings(index_dir=Path("/srv/library/index")).staff_db == Path("/srv/library/staff.sqlite3")
+    assert Settings.from_env({"COOPSEARCH_DB": "/data/staff.db"}).staff_db == Path("/data/staff.db")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 from testdata import ROOT
@@ -16,7 +18,12 @@ CLI_COMMANDS = [
     "coopsearch evaluate",
     "coopsearch serve",
     "coopsearch themes evaluate",
+    "coopsearch staff add",
+    "coopsearch staff list",
+    "coopsearch staff remove",
+    "coopsearch backup",
 ]
+GROUPS = ("themes", "staff")
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +34,9 @@ def readme() -> str:
 
 
 def api_routes() -> list[str]:
-    app = webui.create_app(webui.Settings())
-    return sorted({rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")})
+    with tempfile.TemporaryDirectory() as tmp:
+        app = webui.create_app(webui.Settings(index_dir=Path(tmp) / "index"))
+        return sorted({rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")})
 
 
 def test_there_are_api_routes_to_document():
@@ -48,8 +56,9 @@ def test_readme_documents_every_command(readme, command):
 def test_every_cli_command_is_in_the_list():
     from webui.cli import main
 
-    commands = {f"coopsearch {name}" for name in main.commands if name != "themes"}
-    commands |= {f"coopsearch themes {name}" for name in main.commands["themes"].commands}
+    commands = {f"coopsearch {name}" for name in main.commands if name not in GROUPS}
+    for group in GROUPS:
+        commands |= {f"coopsearch {group} {name}" for name in main.commands[group].commands}
     assert commands == set(CLI_COMMANDS)
 
 

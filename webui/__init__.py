@@ -18,16 +18,29 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400  # static URLs carry ?v=<fingerprint>
 
-    from . import api, apidocs, caching, engine, errors, feeds, formats, pages, security
+    from . import api, apidocs, auth, caching, db, engine, errors, feeds, formats, pages, security, staff
 
     engine.init_app(app)
+    db.init_app(app)
+    auth.init_app(app)
     errors.init_app(app)
     caching.init_app(app)
     security.init_app(app)
     formats.init_app(app)
-    for blueprint in (pages.bp, api.bp, feeds.bp, apidocs.bp):
+    for blueprint in (pages.bp, api.bp, feeds.bp, apidocs.bp, auth.bp, staff.bp):
         app.register_blueprint(blueprint)
+    _staff_links(app)
     return app
+
+
+def _staff_links(app: Flask) -> None:
+    """Sections of the staff area other than the dashboard, tokens and audit log, in menu order:
+    (endpoint, label); a section's blueprint adds itself to `COOPSEARCH_STAFF_LINKS`."""
+    app.config.setdefault("COOPSEARCH_STAFF_LINKS", [])
+
+    @app.context_processor
+    def staff_links() -> dict:
+        return {"staff_links": app.config["COOPSEARCH_STAFF_LINKS"]}
 
 
 __all__ = ["Settings", "create_app"]

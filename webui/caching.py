@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TypeVar
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, request, session
 
 from .engine import get_engine
 
@@ -47,6 +47,8 @@ def fingerprint(package_dir: Path) -> str:
 def _is_cacheable() -> bool:
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return False
+    if session.get("account_id"):
+        return False  # staff may see controls visitors do not: never share their pages
     view = current_app.view_functions.get(request.endpoint)
     return bool(getattr(view, "cacheable", False))
 

@@ -30,6 +30,7 @@ from search import (
     evaluate as run_evaluation,
 )
 
+from .cli_staff import backup, staff
 from .config import Settings, SettingsError
 
 index_option = click.option(
@@ -294,3 +295,7 @@ def themes_evaluate(sources: tuple[Path, ...], themes_file: Path | None) -> None
 
 if __name__ == "__main__":
     main()
+
+
+main.add_command(staff)
+main.add_command(backup)

@@ -44,6 +44,25 @@ SETTINGS = (
         "How often a worker checks for a new index version (seconds).",
     ),
     Setting("site_name", "COOPSEARCH_SITE_NAME", "Co-op Library Search", "Name shown on pages."),
+    Setting(
+        "db_file",
+        "COOPSEARCH_DB",
+        "",
+        "SQLite file for staff accounts, tokens, collections, overrides, pushed entries and "
+        "analytics; empty: staff.sqlite3 beside the index folder (var/staff.sqlite3).",
+    ),
+    Setting(
+        "secret_key",
+        "COOPSEARCH_SECRET_KEY",
+        "",
+        "Key that signs session cookies; empty: a random key kept in the database.",
+    ),
+    Setting(
+        "analytics_days",
+        "COOPSEARCH_ANALYTICS_DAYS",
+        180,
+        "How many days recorded searches are kept.",
+    ),
 )
 
 
@@ -61,6 +80,9 @@ class Settings:
     workers: int = 2
     refresh_seconds: float = 1.0
     site_name: str = "Co-op Library Search"
+    db_file: Path | None = None
+    secret_key: str = ""
+    analytics_days: int = 180
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -74,6 +96,11 @@ class Settings:
             if value is not None:
                 values[name] = _convert(_setting(name), value)
         return replace(cls(), **values)
+
+    @property
+    def staff_db(self) -> Path:
+        """The staff database: COOPSEARCH_DB, or beside the index so the two travel together."""
+        return self.db_file or Path(self.index_dir).parent / "staff.sqlite3"
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,103 @@
+"""The staff database: one SQLite file in WAL mode, migrated forward at start-up.
+
+Accounts, tokens, collections and their versions, theme overrides, pushed entries,
+judgments and analytics all live here; the index can always be rebuilt from the corpus plus
+this file. Migrations are the numbered `migrations/NNNN_name.sql` files, applied in order
+inside one transaction each; `PRAGMA user_version` records the last one applied, so a
+worker that starts while another migrates waits for it instead of applying twice.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, current_app, g
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+BUSY_MS = 10_000
+
+
+class DatabaseError(Exception):
+    """The staff database cannot be opened or migrated; the message says which file and why."""
+
+
+def migrations() -> list[tuple[int, Path]]:
+    found = []
+    for path in MIGRATIONS.iterdir():
+        match = _NAME.match(path.name)
+        if match:
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection with WAL, foreign keys, a busy timeout and rows readable by column name."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+    except (OSError, sqlite3.Error) as exc:
+        raise DatabaseError(f"cannot open the staff database {path}: {exc}") from exc
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply every migration newer than the file's `user_version`; returns the new version."""
+    pending = migrations()
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= pending[-1][0]:
+        return pending[-1][0]  # up to date: take no write lock (a backup may run beside a writer)
+    for number, path in pending:
+        conn.execute("BEGIN IMMEDIATE")  # one migrating process at a time
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in _statements(path.read_text(encoding="utf-8")):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={number}")
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise DatabaseError(f"migration {path.name} failed: {exc}") from exc
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (no triggers with inner semicolons in ours)."""
+    return [s.strip() for s in script.split(";") if s.strip() and not _only_comments(s)]
+
+
+def _only_comments(statement: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in statement.splitlines())
+
+
+def open_db(path: Path) -> sqlite3.Connection:
+    """Open and migrate: what the CLI and the app both do first."""
+    conn = connect(path)
+    migrate(conn)
+    return conn
+
+
+def get_db() -> sqlite3.Connection:
+    """The request's connection, opened on first use and closed at teardown."""
+    if "db" not in g:
+        g.db = connect(current_app.config["COOPSEARCH"].staff_db)
+    return g.db
+
+
+def _close(_exc: BaseException | None = None) -> None:
+    conn = g.pop("db", None)
+    if conn is not None:
+        conn.close()
+
+
+def init_app(app: Flask) -> None:
+    """Migrate once at start-up, so requests never see an old schema."""
+    open_db(app.config["COOPSEARCH"].staff_db).close()
+    app.teardown_appcontext(_close)
