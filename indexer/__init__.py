@@ -1,8 +1,10 @@
 """The indexer: reads entries from files or programs and writes the index.
 
 Public API: `Entry` (with `Entry.from_mapping`), `InvalidEntry`, `rebuild`, `update`,
-`index_sources`, `read_source`, `IndexReport`, `IndexLocked`, and the automatic theme
-assignment's `evaluate_themes`.
+`index_sources`, `read_source`, `IndexReport`, `IndexLocked`, the automatic theme
+assignment's `evaluate_themes`, and for staff tools: `Curation` (what staff decided, which
+every run keeps), `stored_entries` (entries read back from the index), `preview_themes` and
+`retheme` (themes settled again in place after an override or a theme edit).
 """
 
 from __future__ import annotations
@@ -11,19 +13,26 @@ from .autothemes import evaluate as evaluate_themes
 from .build import IndexReport, rebuild
 from .loaders import SourceError, read_source
 from .lock import IndexLocked
-from .records import Entry, InvalidEntry
+from .records import Curation, Entry, InvalidEntry
+from .stored import StoredEntry, ThemeChange, preview_themes, retheme, stored_entries
 from .update import index_sources, load_sources, update
 
 __all__ = [
+    "Curation",
     "Entry",
     "IndexLocked",
     "IndexReport",
     "InvalidEntry",
     "SourceError",
+    "StoredEntry",
+    "ThemeChange",
     "evaluate_themes",
     "index_sources",
     "load_sources",
+    "preview_themes",
     "read_source",
     "rebuild",
+    "retheme",
+    "stored_entries",
     "update",
 ]

@@ -1,7 +1,8 @@
 """Building and updating the index: full rebuilds aside, incremental updates in place.
 
 Every change is keyed on entry id and a hash of what gets indexed (including automatically
-assigned themes), so re-running the indexer rewrites only what changed. A rebuild writes a new
+assigned themes and staff's theme overrides), so re-running the indexer rewrites only what
+changed. A rebuild writes a new
 generation folder and switches `CURRENT` to it only once it is complete (see `search.store`).
 """
 
@@ -13,8 +14,8 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from whoosh import index as windex
@@ -22,13 +23,13 @@ from whoosh import writing
 from whoosh.writing import IndexWriter
 
 from search import store
-from search.models import UNDATED, Theme
+from search.models import UNDATED
 from search.schema import SCHEMA_VERSION, build_schema
-from search.themes import load_themes
 
-from .autothemes import Keywords, assign, compile_keywords
+from .autothemes import assign
 from .lock import WriteLock
-from .records import Entry, InvalidEntry
+from .records import Curation, Entry, InvalidEntry
+from .themes import Themes
 
 API_SOURCE = "api"
 #: A full build commits one segment (per process) every BATCH_SIZE entries, sized so that
@@ -66,20 +67,6 @@ class IndexReport:
         self.skipped += 1
 
 
-@dataclass
-class Themes:
-    """The themes file in use and its compiled keywords."""
-
-    path: Path | None
-    by_id: dict[str, Theme]
-    keywords: list[Keywords]
-
-    @classmethod
-    def load(cls, path: Path | None) -> Themes:
-        by_id = load_themes(path) if path else {}
-        return cls(path, by_id, compile_keywords(by_id))
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An entry ready to index: its themes settled and its hash computed."""
@@ -91,22 +78,51 @@ class Prepared:
     hash: str
 
 
-def prepare(entry: Entry, source: str, themes: Themes, report: IndexReport) -> Prepared:
-    """Settle an entry's themes (curated, or assigned from keywords) and hash the result."""
-    if entry.themes:
-        known = tuple(t for t in entry.themes if not themes.by_id or t in themes.by_id)
-        for unknown in sorted(set(entry.themes) - set(known)):
-            report.warnings.append(
-                f"{entry.origin}: themes: unknown theme {unknown!r} ignored "
-                f"(known: {', '.join(themes.by_id)})"
-            )
-        chosen, how = known, "curated"
+def prepare(
+    entry: Entry,
+    source: str,
+    themes: Themes,
+    report: IndexReport,
+    override: Sequence[str] | None = None,
+) -> Prepared:
+    """Settle an entry's themes and hash the result.
+
+    Staff's `override` comes first, then the entry's own themes ("curated"), else themes
+    assigned from keywords ("auto"). An override's hash leaves out the entry's own themes, so
+    an entry read back from the index (where only the chosen themes are kept) hashes the same
+    as the one read from its file.
+    """
+    basis = entry.content_hash()
+    if override is not None:
+        chosen, how = _known(entry, tuple(override), themes, report), "curated"
+        basis = replace(entry, themes=()).content_hash() + "|override"
+    elif entry.themes:
+        chosen, how = _known(entry, entry.themes, themes, report), "curated"
     else:
         chosen, how = assign(entry, themes.keywords), "auto"
-    digest = hashlib.blake2b(
-        f"{entry.content_hash()}|{','.join(chosen)}|{how}|{source}".encode(), digest_size=16
-    ).hexdigest()
-    return Prepared(entry, source, chosen, how, digest)
+    raw = f"{basis}|{','.join(chosen)}|{how}|{source}".encode()
+    return Prepared(entry, source, chosen, how, hashlib.blake2b(raw, digest_size=16).hexdigest())
+
+
+def _known(entry: Entry, chosen: tuple[str, ...], themes: Themes, report: IndexReport) -> tuple[str, ...]:
+    """The theme ids the themes file knows (all of them when there is no file); warns about the rest."""
+    known = tuple(t for t in chosen if not themes.by_id or t in themes.by_id)
+    for unknown in sorted(set(chosen) - set(known)):
+        report.warnings.append(
+            f"{entry.origin}: themes: unknown theme {unknown!r} ignored (known: {', '.join(themes.by_id)})"
+        )
+    return known
+
+
+def preparer(
+    themes: Themes, report: IndexReport, overrides: Mapping[str, Sequence[str]]
+) -> Callable[[Entry, str], Prepared]:
+    """`prepare` with the run's themes, report and staff overrides filled in."""
+
+    def prepare_one(entry: Entry, source: str) -> Prepared:
+        return prepare(entry, source, themes, report, overrides.get(entry.id))
+
+    return prepare_one
 
 
 def document(p: Prepared) -> dict:
@@ -167,8 +183,8 @@ def _prune(root: Path, keep: Path) -> None:
 
 
 def _write_meta(gen: Path, themes: Themes, extra: dict) -> None:
-    if themes.path:
-        shutil.copyfile(themes.path, gen / store.THEMES)
+    if themes.path or themes.by_id:
+        themes.write(gen / store.THEMES)
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     meta = {"schema_version": SCHEMA_VERSION, "built_at": now, "updated_at": now, **extra}
     store.write_meta(gen, meta)
@@ -239,15 +255,22 @@ def rebuild(
     source: str = API_SOURCE,
     wait: float = 0.0,
     procs: int = 1,
+    curation: Curation | None = None,
 ) -> IndexReport:
-    """Build a fresh index of `entries` (all from one `source`) and publish it atomically."""
+    """Build a fresh index of `entries` (all from one `source`) and publish it atomically.
+
+    `curation` brings staff's theme overrides and theme edits (its pushed entries are not
+    added: pass them in `entries`).
+    """
     root = Path(index_dir)
     report = IndexReport(rebuilt=True)
     started = time.perf_counter()
-    themes = Themes.load(themes_file)
+    curation = curation or Curation()
+    themes = Themes.load(themes_file, curation.theme_edits)
     with WriteLock(root, wait):
         unique = _unique([(e, source) for e in entries], report)
-        build_generation(root, (prepare(e, s, themes, report) for e, s in unique), themes, report, procs)
+        prep = preparer(themes, report, curation.overrides)
+        build_generation(root, (prep(e, s) for e, s in unique), themes, report, procs)
     report.seconds = time.perf_counter() - started
     return report
 

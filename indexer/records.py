@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 
 from search.dates import PartialDate, parse_date
 from search.errors import BadDate
+from search.models import Theme
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
 MAX_TEXT = 1_000_000
@@ -94,6 +95,21 @@ class Entry:
             "type": self.type,
             "url": self.url,
         }
+
+
+@dataclass(frozen=True)
+class Curation:
+    """What staff decided, which every indexing run must keep (the staff database holds it).
+
+    `pushed`: entries sent through the API, indexed with source "api"; on an id that a file
+    also has, the pushed entry wins (the CMS is the newer source). `overrides`: an entry's
+    themes set by staff, indexed as "curated" in place of the entry's own or automatic ones.
+    `theme_edits`: a theme's label, description and keywords, replacing the themes file's.
+    """
+
+    pushed: tuple[Entry, ...] = ()
+    overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    theme_edits: Mapping[str, Theme] = field(default_factory=dict)
 
 
 def _text(value: object, name: str, fail) -> str:

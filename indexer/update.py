@@ -4,15 +4,18 @@
 takes the files of one or more sources and makes the index match them: new and changed
 entries are written, entries gone from those sources are deleted, entries of other sources
 are left alone. Both compare content hashes, so unchanged entries cost one hash each.
+
+Both apply staff's `Curation`: theme overrides whenever an entry is prepared, theme edits over
+the themes file; `index_sources` also (re)writes the pushed entries it is given, which win
+over a file's entry with the same id, and never deletes pushed entries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +28,16 @@ from .build import (
     WRITER_MB,
     IndexReport,
     Prepared,
-    Themes,
     _unique,
     build_generation,
     document,
-    prepare,
+    preparer,
     progress_bar,
 )
 from .loaders import JSONL_SUFFIXES, read_jsonl, read_markdown, source_files
 from .lock import WriteLock
-from .records import Entry, InvalidEntry
+from .records import Curation, Entry, InvalidEntry
+from .themes import Themes
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,12 @@ def read_state(reader) -> dict[str, Existing]:
     return state
 
 
-def _themes_for(gen: Path, themes_file: Path | None) -> Themes:
-    if themes_file:
-        return Themes.load(themes_file)
+def _themes_for(gen: Path | None, themes_file: Path | None, curation: Curation) -> Themes:
+    """The given themes file, else the generation's copy; with staff's edits laid over it."""
+    if themes_file or gen is None:
+        return Themes.load(themes_file, curation.theme_edits)
     copy = gen / store.THEMES
-    return Themes.load(copy if copy.exists() else None)
+    return Themes.load(copy if copy.exists() else None, curation.theme_edits)
 
 
 def _apply(
@@ -78,6 +82,9 @@ def _apply(
     report: IndexReport,
     state: dict[str, Existing],
 ) -> None:
+    dest = gen / store.THEMES
+    if themes.needs_writing(dest):
+        themes.write(dest)  # before the commit: a reader that sees the commit sees these themes
     ix = windex.open_dir(str(gen))
     try:
         writer = ix.writer(limitmb=WRITER_MB)
@@ -101,10 +108,6 @@ def _apply(
             raise
     finally:
         ix.close()
-    if themes.path and themes.path.resolve() != (gen / store.THEMES).resolve():
-        tmp = gen / (store.THEMES + ".tmp")
-        shutil.copyfile(themes.path, tmp)
-        os.replace(tmp, gen / store.THEMES)
     meta = store.read_meta(gen)
     meta["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     store.write_meta(gen, meta)
@@ -126,16 +129,23 @@ def update(
     *,
     source: str = API_SOURCE,
     wait: float = 0.0,
+    curation: Curation | None = None,
 ) -> IndexReport:
-    """Add or replace `entries` and delete the ids in `deleted`; builds the index if none exists."""
+    """Add or replace `entries` and delete the ids in `deleted`; builds the index if none exists.
+
+    `curation` brings staff's theme overrides and theme edits (its pushed entries are not
+    added: pass them in `entries`).
+    """
     root = Path(index_dir)
     report = IndexReport()
     started = time.perf_counter()
+    curation = curation or Curation()
     with WriteLock(root, wait):
         gen = _current_or_none(root)
-        themes = _themes_for(gen, themes_file) if gen else Themes.load(themes_file)
+        themes = _themes_for(gen, themes_file, curation)
         unique = _unique([(e, source) for e in entries], report)
-        prepared = [prepare(e, s, themes, report) for e, s in unique]
+        prep = preparer(themes, report, curation.overrides)
+        prepared = [prep(e, s) for e, s in unique]
         if gen is None:
             report.rebuilt = True
             build_generation(root, iter(prepared), themes, report)
@@ -181,10 +191,13 @@ def index_sources(
     wait: float = 0.0,
     procs: int = 1,
     progress: bool = False,
+    curation: Curation | Callable[[], Curation] | None = None,
 ) -> IndexReport:
-    """Make the index match `sources`: the CLI's `coopsearch index`.
+    """Make the index match `sources` and staff's `curation`: the CLI's `coopsearch index`.
 
-    With `progress`, a progress bar is drawn on standard error when it is a terminal.
+    `curation` may be a function: it is called once the write lock is held, so that nothing
+    staff push while this run waits for the lock is left out of a rebuild. With `progress`,
+    a progress bar is drawn on standard error when it is a terminal.
     """
     root = Path(index_dir)
     report = IndexReport()
@@ -192,20 +205,45 @@ def index_sources(
     items = load_sources(sources, report)
     shown = progress_bar(items, len(items), progress, "indexing")
     with WriteLock(root, wait):
+        staff = (curation() if callable(curation) else curation) or Curation()
         gen = None if rebuild else _current_or_none(root)
-        themes = _themes_for(gen, themes_file) if gen else Themes.load(themes_file)
+        themes = _themes_for(gen, themes_file, staff)
+        prep = preparer(themes, report, staff.overrides)
+        everything = _with_pushed(shown, staff.pushed, report)
         if gen is None:
             report.rebuilt = True
-            prepared = (prepare(e, s, themes, report) for e, s in shown)
-            build_generation(root, prepared, themes, report, procs)
+            build_generation(root, (prep(e, s) for e, s in everything), themes, report, procs)
         else:
-            _sync(gen, shown, _in_scope(sources), themes, report)
+            _sync(gen, everything, _in_scope(sources), prep, themes, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
+def _with_pushed(
+    items: Iterable[tuple[Entry, str]], pushed: Iterable[Entry], report: IndexReport
+) -> Iterator[tuple[Entry, str]]:
+    """The pushed entries (source "api"), then the files' entries that no pushed entry replaces."""
+    ids = set()
+    for entry in pushed:
+        ids.add(entry.id)
+        yield entry, API_SOURCE
+    for entry, key in items:
+        if entry.id in ids:
+            report.warnings.append(
+                f"{entry.origin}: id: {entry.id!r} is also an entry pushed through the API, "
+                "which is indexed in its place"
+            )
+            continue
+        yield entry, key
+
+
 def _sync(
-    gen: Path, items: Iterable[tuple[Entry, str]], in_scope, themes: Themes, report: IndexReport
+    gen: Path,
+    items: Iterable[tuple[Entry, str]],
+    in_scope,
+    prep: Callable[[Entry, str], Prepared],
+    themes: Themes,
+    report: IndexReport,
 ) -> None:
     ix = windex.open_dir(str(gen))
     with ix.reader() as reader:
@@ -214,7 +252,7 @@ def _sync(
     prepared = []
     for entry, key in items:
         old = state.get(entry.id)
-        if old is not None and old.source != key and not in_scope(old.source):
+        if old is not None and old.source != key and key != API_SOURCE and not in_scope(old.source):
             name, _, line = entry.origin.rpartition(":")
             report.skip(
                 InvalidEntry(
@@ -225,7 +263,7 @@ def _sync(
                 )
             )
             continue
-        prepared.append(prepare(entry, key, themes, report))
+        prepared.append(prep(entry, key))
     seen = {p.entry.id for p in prepared}
     gone = [doc_id for doc_id, old in state.items() if in_scope(old.source) and doc_id not in seen]
     _apply(gen, prepared, gone, themes, report, state)

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 from conftest import build_index
-from testdata import ALL_IDS, AUTO_THEMED_ID, ROOT, THEMES
+from testdata import ALL_IDS, AUTO_THEMED_ID, LIBRARY, ROOT, THEMES
 
 import indexer
 from indexer import Entry, IndexLocked
-from search import SearchEngine, SearchRequest, store
+from indexer.themes import themes_toml
+from search import SearchEngine, SearchRequest, Theme, load_themes, store
 from webui.cli import main
 
 QUERIES = ["co-op", "nurses home care", "solar", "wind energy grid", "theme:governance", ""]
@@ -382,3 +383,89 @@ def test_indexing_one_file_of_a_folder_updates_it_without_duplicates(index_copy,
         assert [h.id for h in engine.search(SearchRequest(query="zeppelin")).hits] == ["esop-buyout"]
     finally:
         engine.close()
+
+
+# -- staff's curation: pushed entries, theme overrides, theme edits -------------------------
+
+
+def test_themes_written_with_edits_read_back_as_given(tmp_path):
+    hostile = Theme("odd-one", 'Quotes " and \\ back\nslash', "Tab\there, DEL \x7f, é 🌍", ('a "b"', "c\\d"))
+    themes = {"odd-one": hostile, "plain": Theme("plain", "Plain", "", ())}
+    path = tmp_path / "themes.toml"
+    path.write_text(themes_toml(themes), encoding="utf-8")
+    assert load_themes(path) == themes
+
+
+def test_a_rebuild_applies_overrides_and_theme_edits(tmp_path):
+    entries = [e for e in indexer.read_source(LIBRARY) if isinstance(e, Entry)]
+    edits = {"energy": Theme("energy", "Power", "Renamed.", ("zzz",))}
+    curation = indexer.Curation(overrides={"esop-buyout": ("food",)}, theme_edits=edits)
+    index_dir = tmp_path / "index"
+    indexer.rebuild(index_dir, entries, themes_file=THEMES, curation=curation)
+    themes = {s.entry.id: (s.themes, s.theme_source) for s in indexer.stored_entries(index_dir)}
+    assert themes["esop-buyout"] == (("food",), "curated")
+    assert themes[AUTO_THEMED_ID] == ((), "auto")  # energy's keywords are now only "zzz"
+    assert themes["j-wind-turbine"] == (("energy",), "curated")
+    copy = load_themes(store.current_generation(index_dir) / store.THEMES)
+    assert copy["energy"] == edits["energy"] and copy["food"].label == "Food"
+
+
+def test_index_sources_reads_the_curation_once_while_it_holds_the_lock(index_copy, library_copy):
+    calls = []
+
+    def curation() -> indexer.Curation:
+        with pytest.raises(IndexLocked):
+            build_index(index_copy, [library_copy])  # a second writer is refused: we hold it
+        calls.append(1)
+        pushed = Entry.from_mapping({"id": "pushed-note", "title": "A Pushed Note"})
+        return indexer.Curation(pushed=(pushed,), overrides={"esop-buyout": ("food",)})
+
+    report = build_index(index_copy, [library_copy], curation=curation)
+    assert calls == [1]
+    assert (report.added, report.updated, report.unchanged) == (1, 1, 17)
+    assert live_ids(index_copy) == ALL_IDS | {"pushed-note"}
+
+
+def test_a_pushed_entry_wins_over_a_file_entry_with_its_id(index_copy, library_copy):
+    pushed = Entry.from_mapping({"id": "esop-buyout", "title": "From the CMS"})
+    curation = indexer.Curation(pushed=(pushed,))
+    report = build_index(index_copy, [library_copy], curation=curation)
+    assert (report.updated, report.skipped, report.errors) == (1, 0, [])
+    assert any("'esop-buyout' is also an entry pushed through the API" in w for w in report.warnings)
+    again = build_index(index_copy, [library_copy], curation=curation)
+    assert (again.updated, again.unchanged) == (0, 18)
+    rebuilt = build_index(index_copy, [library_copy], curation=curation, rebuild=True)
+    assert rebuilt.added == 18
+    (stored,) = indexer.stored_entries(index_copy, ids=["esop-buyout"])
+    assert (stored.entry.title, stored.source) == ("From the CMS", "api")
+
+
+def test_retheme_settles_an_override_in_place_and_a_files_run_agrees(index_copy, library_copy):
+    curation = indexer.Curation(overrides={"esop-buyout": ("health", "food")})
+    report = indexer.retheme(index_copy, curation, ids=["esop-buyout", "no-such-id"])
+    assert (report.updated, report.unchanged) == (1, 0)
+    (stored,) = indexer.stored_entries(index_copy, ids=["esop-buyout"])
+    assert (stored.themes, stored.theme_source) == (("health", "food"), "curated")
+    # Read back from the index or from its file, the entry hashes the same: nothing to rewrite.
+    assert build_index(index_copy, [library_copy], curation=curation).unchanged == 18
+    # Without the override, the entry gets back its own themes, from its file.
+    report = indexer.retheme(index_copy, indexer.Curation(), ids=["esop-buyout"])
+    assert report.updated == 1
+    (stored,) = indexer.stored_entries(index_copy, ids=["esop-buyout"])
+    assert (stored.themes, stored.theme_source) == (("governance",), "curated")
+
+
+def test_preview_themes_lists_the_automatic_entries_that_would_change(index_copy):
+    none = indexer.preview_themes(index_copy)
+    assert none == []
+    edits = {"energy": Theme("energy", "Energy", "", ("zzz",))}
+    (change,) = indexer.preview_themes(index_copy, indexer.Curation(theme_edits=edits))
+    assert (change.id, change.before, change.after, change.gained, change.lost) == (
+        AUTO_THEMED_ID,
+        ("energy",),
+        (),
+        (),
+        ("energy",),
+    )
+    overridden = indexer.Curation(theme_edits=edits, overrides={AUTO_THEMED_ID: ("energy",)})
+    assert indexer.preview_themes(index_copy, overridden) == []

@@ -1,0 +1,212 @@
+"""Staff's decisions that the index must keep, in the staff database: entries pushed through
+the API, theme overrides and theme edits.
+
+Every indexing run gets them as one `indexer.Curation` (`coopsearch index` through
+`read_curation`), so a full rebuild includes them without asking the CMS again. The web views
+change a row and the index inside one database transaction (`transaction`): if the index
+cannot be written, the row is rolled back, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+
+from indexer import Curation, Entry
+from search import Theme
+
+from .db import open_db
+
+NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+#: Seconds a staff change waits for another indexing run to let go of the index before it is
+#: refused (503); tests lower it with the COOPSEARCH_WRITE_WAIT config key.
+WRITE_WAIT = 3.0
+#: The Retry-After (seconds) of that refusal.
+RETRY_AFTER = 10
+
+
+def index_target() -> tuple[Path, float]:
+    """The app's index folder and how long a write may wait for its lock."""
+    settings = current_app.config["COOPSEARCH"]
+    return Path(settings.index_dir), float(current_app.config.get("COOPSEARCH_WRITE_WAIT", WRITE_WAIT))
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction: committed if the block ends normally, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+# -- pushed entries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """A pushed entry as stored: the corpus JSON shape, and who sent it when."""
+
+    id: str
+    entry: dict
+    updated_at: str
+    updated_by: str
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "entry": self.entry,
+            "updated_at": self.updated_at,
+            "updated_by": self.updated_by,
+        }
+
+
+def _pushed(row: sqlite3.Row) -> Pushed:
+    return Pushed(row["id"], json.loads(row["entry"]), row["updated_at"], row["updated_by"])
+
+
+def get_pushed(conn: sqlite3.Connection, entry_id: str) -> Pushed | None:
+    row = conn.execute("SELECT * FROM pushed_entries WHERE id = ?", (entry_id,)).fetchone()
+    return _pushed(row) if row else None
+
+
+def save_pushed(conn: sqlite3.Connection, entry: Entry, actor: str) -> tuple[Pushed, bool]:
+    """Store `entry` (replacing one with its id): the stored record, and whether it is new."""
+    created = get_pushed(conn, entry.id) is None
+    conn.execute(
+        f"INSERT INTO pushed_entries (id, entry, updated_at, updated_by) VALUES (?, ?, {NOW}, ?) "
+        f"ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, updated_at = {NOW}, "
+        "updated_by = excluded.updated_by",
+        (entry.id, json.dumps(entry.to_dict(), ensure_ascii=False), actor),
+    )
+    stored = get_pushed(conn, entry.id)
+    if stored is None:  # cannot happen inside the caller's transaction
+        raise RuntimeError(f"the pushed entry {entry.id!r} was not stored")
+    return stored, created
+
+
+def delete_pushed(conn: sqlite3.Connection, entry_id: str) -> bool:
+    """Forget a pushed entry; False if there was none with this id."""
+    return conn.execute("DELETE FROM pushed_entries WHERE id = ?", (entry_id,)).rowcount > 0
+
+
+def as_entry(pushed: Pushed) -> Entry:
+    """The stored JSON as an `Entry` again (it was validated before it was stored)."""
+    return Entry.from_mapping(pushed.entry, source="<staff database>", line=1)
+
+
+def pushed_entries(conn: sqlite3.Connection) -> tuple[Entry, ...]:
+    rows = conn.execute("SELECT * FROM pushed_entries ORDER BY id").fetchall()
+    return tuple(as_entry(_pushed(row)) for row in rows)
+
+
+# -- theme overrides --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Override:
+    entry_id: str
+    themes: tuple[str, ...]
+    confirmed: bool
+    set_by: str
+    set_at: str
+
+
+def _override(row: sqlite3.Row) -> Override:
+    themes = tuple(json.loads(row["themes"]))
+    return Override(row["entry_id"], themes, bool(row["confirmed"]), row["set_by"], row["set_at"])
+
+
+def get_override(conn: sqlite3.Connection, entry_id: str) -> Override | None:
+    row = conn.execute("SELECT * FROM theme_overrides WHERE entry_id = ?", (entry_id,)).fetchone()
+    return _override(row) if row else None
+
+
+def overrides(conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """Every override: entry id -> its themes."""
+    rows = conn.execute("SELECT * FROM theme_overrides ORDER BY entry_id").fetchall()
+    return {o.entry_id: o.themes for o in map(_override, rows)}
+
+
+def set_override(
+    conn: sqlite3.Connection, entry_id: str, themes: tuple[str, ...], actor: str, confirmed: bool = False
+) -> None:
+    conn.execute(
+        "INSERT INTO theme_overrides (entry_id, themes, confirmed, set_by, set_at) "
+        f"VALUES (?, ?, ?, ?, {NOW}) ON CONFLICT (entry_id) DO UPDATE SET themes = excluded.themes, "
+        f"confirmed = excluded.confirmed, set_by = excluded.set_by, set_at = {NOW}",
+        (entry_id, json.dumps(list(themes)), int(confirmed), actor),
+    )
+
+
+def remove_override(conn: sqlite3.Connection, entry_id: str) -> bool:
+    return conn.execute("DELETE FROM theme_overrides WHERE entry_id = ?", (entry_id,)).rowcount > 0
+
+
+# -- theme edits ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeEdit:
+    theme: Theme
+    edited_by: str
+    edited_at: str
+
+
+def _edit(row: sqlite3.Row) -> ThemeEdit:
+    theme = Theme(row["theme_id"], row["label"], row["description"], tuple(json.loads(row["keywords"])))
+    return ThemeEdit(theme, row["edited_by"], row["edited_at"])
+
+
+def theme_edits(conn: sqlite3.Connection) -> dict[str, ThemeEdit]:
+    rows = conn.execute("SELECT * FROM theme_edits ORDER BY theme_id").fetchall()
+    return {e.theme.id: e for e in map(_edit, rows)}
+
+
+def save_theme_edit(conn: sqlite3.Connection, theme: Theme, actor: str) -> None:
+    keywords = json.dumps(list(theme.keywords), ensure_ascii=False)
+    conn.execute(
+        "INSERT INTO theme_edits (theme_id, label, description, keywords, edited_by, edited_at) "
+        f"VALUES (?, ?, ?, ?, ?, {NOW}) ON CONFLICT (theme_id) DO UPDATE SET label = excluded.label, "
+        "description = excluded.description, keywords = excluded.keywords, "
+        f"edited_by = excluded.edited_by, edited_at = {NOW}",
+        (theme.id, theme.label, theme.description, keywords, actor),
+    )
+
+
+# -- all of it, for an indexing run -----------------------------------------------------------
+
+
+def load(conn: sqlite3.Connection, with_pushed: bool = True) -> Curation:
+    """Everything staff decided, read in one transaction so the three parts agree (inside the
+    caller's transaction if there is one, seeing its changes)."""
+    own = not conn.in_transaction
+    if own:
+        conn.execute("BEGIN")
+    try:
+        pushed = pushed_entries(conn) if with_pushed else ()
+        edits = {key: edit.theme for key, edit in theme_edits(conn).items()}
+        return Curation(pushed=pushed, overrides=overrides(conn), theme_edits=edits)
+    finally:
+        if own:
+            conn.execute("COMMIT")
+
+
+def read_curation(db_path: Path) -> Curation:
+    """What `coopsearch index` passes to the indexer; nothing when there is no staff database."""
+    if not db_path.exists():
+        return Curation()
+    conn = open_db(db_path)
+    try:
+        return load(conn)
+    finally:
+        conn.close()
