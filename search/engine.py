@@ -34,6 +34,7 @@ from .models import (
     Entry,
     Hit,
     Relaxation,
+    Scope,
     SearchRequest,
     SearchResults,
     Theme,
@@ -159,6 +160,9 @@ class SearchEngine:
         evaluation = self._evaluate(snap, parse_query(request.query))
         filters = self._filters(snap, request)
         matched = evaluation.mask
+        pinned = np.zeros(0, dtype=np.int64)
+        if request.scope is not None:
+            evaluation, matched, pinned = self._within(snap, request.scope, evaluation)
         final = matched.copy()
         for mask in filters.values():
             final &= mask
@@ -173,7 +177,7 @@ class SearchEngine:
                 request.author_facet_size,
             )
         docnums = np.flatnonzero(final)
-        page = self._page(snap.data, docnums, evaluation, request)
+        page = self._page(snap.data, docnums, evaluation, request, pinned)
         hits = tuple(self._hit(snap, int(d), evaluation, request.snippets) for d in page)
         suggestion = None
         if evaluation.missing_words and (
@@ -188,7 +192,27 @@ class SearchEngine:
         matcher = Matcher(snap.data, snap.postings, snap.searcher, self.synonyms.table(), snap.norms)
         return matcher.evaluate(group)
 
-    def _filters(self, snap: Snapshot, request: SearchRequest) -> dict[str, np.ndarray]:
+    def _within(
+        self, snap: Snapshot, scope: Scope, evaluation: Evaluation
+    ) -> tuple[Evaluation, np.ndarray, np.ndarray]:
+        """Narrow the visitor's matches to the scope: (its query and filters) + pinned - hidden.
+
+        Returns the evaluation to rank by (the scope query's when the visitor's has no words
+        to rank by), the matches, and the pinned documents in the scope, in pinned order.
+        """
+        own = self._evaluate(snap, parse_query(scope.query))
+        mask = own.mask.copy()
+        for filter_mask in self._filters(snap, scope).values():
+            mask &= filter_mask
+        pinned = _docnums(snap.data, scope.pinned)
+        mask[pinned] = True
+        mask[_docnums(snap.data, scope.hidden)] = False
+        matched = evaluation.mask & mask
+        if not evaluation.scored and own.scored:
+            evaluation = Evaluation(matched, own.scores, own.highlight_terms, evaluation.missing_words, True)
+        return evaluation, matched, pinned[mask[pinned]] if scope.pinned_first else pinned[:0]
+
+    def _filters(self, snap: Snapshot, request: SearchRequest | Scope) -> dict[str, np.ndarray]:
         data = snap.data
         filters = {}
         for name, values in (
@@ -211,21 +235,24 @@ class SearchEngine:
         return filters
 
     def _page(
-        self, data: DocData, docnums: np.ndarray, evaluation: Evaluation, request: SearchRequest
+        self,
+        data: DocData,
+        docnums: np.ndarray,
+        evaluation: Evaluation,
+        request: SearchRequest,
+        pinned: np.ndarray,
     ) -> np.ndarray:
+        """The page's documents: the `pinned` ones among `docnums` first, then the rest in order."""
         start = (request.page - 1) * request.per_page
         end = start + request.per_page
         if start >= len(docnums):
             return docnums[:0]
-        day = data.day[docnums].astype(np.int64)
-        score = evaluation.scores[docnums]
-        if request.sort == "relevance" and evaluation.scored:
-            order = np.lexsort((docnums, -day, -score))
-        elif request.sort == "oldest":
-            order = np.lexsort((docnums, -score, np.where(day > 0, day, np.iinfo(np.int64).max)))
-        else:  # newest, and relevance without words to rank by
-            order = np.lexsort((docnums, -score, np.where(day > 0, -day, 1)))
-        return docnums[order[start:end]]
+        first = pinned[np.isin(pinned, docnums)]
+        rest = docnums[~np.isin(docnums, first)] if len(first) else docnums
+        order = _order(data, rest, evaluation, request.sort)
+        if not len(first):
+            return rest[order[start:end]]
+        return np.concatenate([first, rest[order]])[start:end]
 
     def _hit(self, snap: Snapshot, docnum: int, evaluation: Evaluation, snippets: bool = True) -> Hit:
         fields = snap.searcher.stored_fields(docnum)
@@ -266,6 +293,11 @@ class SearchEngine:
             related=self._related(snap, docnum, fields, related) if related else (),
         )
 
+    def missing(self, ids: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+        """The ids, in the order given, that are not (or no longer) in the index."""
+        known = self.snapshot().data.docnum_of
+        return tuple(i for i in dict.fromkeys(ids) if i not in known)
+
     def _related(self, snap: Snapshot, docnum: int, fields: dict, count: int) -> tuple[Hit, ...]:
         """More like this: the entry's most distinctive words as a query, itself left out."""
         words = _distinctive_words(
@@ -302,6 +334,24 @@ class SearchEngine:
             "generation": snap.generation.name,
             "modified": dt.datetime.fromtimestamp(snap.modified, dt.UTC).isoformat(),
         }
+
+
+def _docnums(data: DocData, ids: tuple[str, ...]) -> np.ndarray:
+    """The live documents with these ids, in the order given; unknown ids are left out."""
+    found = [data.docnum_of[i] for i in dict.fromkeys(ids) if i in data.docnum_of]
+    return np.array(found, dtype=np.int64)
+
+
+def _order(data: DocData, docnums: np.ndarray, evaluation: Evaluation, sort: str) -> np.ndarray:
+    """The positions of `docnums` in result order; ties go to the newer entry, then the index order."""
+    day = data.day[docnums].astype(np.int64)
+    score = evaluation.scores[docnums]
+    if sort == "relevance" and evaluation.scored:
+        return np.lexsort((docnums, -day, -score))
+    if sort == "oldest":
+        return np.lexsort((docnums, -score, np.where(day > 0, day, np.iinfo(np.int64).max)))
+    # newest, and relevance without words to rank by
+    return np.lexsort((docnums, -score, np.where(day > 0, -day, 1)))
 
 
 def _described(fields: dict) -> dict:
@@ -401,3 +451,9 @@ def _validate(request: SearchRequest) -> None:
         )
     if request.date_from and request.date_to and request.date_from > request.date_to:
         raise BadRequest("from is after to", "from")
+    scope = request.scope
+    if scope is not None:
+        if len(scope.query) > MAX_QUERY_CHARS:
+            raise BadRequest(f"the scope's query is longer than {MAX_QUERY_CHARS} characters", "scope")
+        if scope.date_from and scope.date_to and scope.date_from > scope.date_to:
+            raise BadRequest("the scope's from is after its to", "scope")

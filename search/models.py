@@ -15,6 +15,27 @@ UNDATED = "undated"
 
 
 @dataclass(frozen=True)
+class Scope:
+    """The part of the library a search runs in: a collection's saved search and its curation.
+
+    The scope holds the entries matching `query` and the filters, plus the `pinned` ids, minus
+    the `hidden` ids (hidden wins). The visitor's own query and filters then narrow it. With
+    `pinned_first`, pinned entries that are in the results come first, in the order given.
+    Ids not in the index are ignored.
+    """
+
+    query: str = ""
+    themes: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    pinned: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
+    pinned_first: bool = True
+
+
+@dataclass(frozen=True)
 class SearchRequest:
     """One search: the visitor's text, the filters, the order and the page.
 
@@ -33,6 +54,8 @@ class SearchRequest:
     facets: bool = True
     author_facet_size: int = 20
     snippets: bool = True
+    #: Search only within this part of the library (a collection); None: the whole library.
+    scope: Scope | None = None
 
 
 @dataclass(frozen=True)
