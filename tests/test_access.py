@@ -28,6 +28,11 @@ PUBLIC = {
     "apidocs.openapi_document",
     "apidocs.api_page",
     "auth.login",
+    # Published collections only: drafts and deleted ones are 404 (tests/test_collections_public.py).
+    "collections_public.index",
+    "collections_public.page",
+    "collections_public.feed",
+    "collections_public.api",
 }
 #: Writes anyone may send: logging in (CSRF-protected) and logging out (harmless).
 PUBLIC_WRITES = {("auth.login", "POST"), ("auth.logout", "POST")}

@@ -20,6 +20,7 @@ SEARCH_PUBLIC = {
     "Hit",
     "IndexUnavailable",
     "PartialDate",
+    "Scope",
     "SearchEngine",
     "SearchError",
     "SearchRequest",
@@ -33,16 +34,22 @@ SEARCH_PUBLIC = {
     "parse_date",
 }
 INDEXER_PUBLIC = {
+    "Curation",
     "Entry",
     "IndexLocked",
     "IndexReport",
     "InvalidEntry",
     "SourceError",
+    "StoredEntry",
+    "ThemeChange",
     "evaluate_themes",
     "index_sources",
     "load_sources",
+    "preview_themes",
     "read_source",
     "rebuild",
+    "retheme",
+    "stored_entries",
     "update",
 }
 WEBUI_PUBLIC = {"Settings", "create_app"}

@@ -35,10 +35,11 @@ ENTRY = "/api/v1/entries/{entry_id}"
 SUGGEST = "/api/v1/suggest"
 THEMES = "/api/v1/themes"
 OPENAPI = "/api/v1/openapi.json"
-API_PATHS = [SEARCH, ENTRY, SUGGEST, THEMES, OPENAPI]
+API_PATHS = [SEARCH, ENTRY, SUGGEST, THEMES, "/api/v1/collections/{slug}", OPENAPI]
 SCHEMAS = ["SearchResults", "Hit", "FacetValue", "Relaxation", "Entry", "Suggestions", "Themes", "Error"]
-#: Every query parameter that webui/params.py reads for a search.
+#: Every query parameter that webui/params.py reads for a search, and `analytics` (webui/analytics.py).
 SEARCH_PARAMS = ["q", "theme", "author", "type", "from", "to", "sort", "page", "per_page", "facet_size"]
+SEARCH_PARAMS += ["analytics"]
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 

@@ -18,7 +18,25 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400  # static URLs carry ?v=<fingerprint>
 
-    from . import api, apidocs, auth, caching, db, engine, errors, feeds, formats, pages, security, staff
+    from . import (
+        api,
+        apidocs,
+        auth,
+        caching,
+        collections_public,
+        collections_staff,
+        dashboard,
+        db,
+        engine,
+        entries_api,
+        errors,
+        feeds,
+        formats,
+        pages,
+        security,
+        staff,
+        themes_staff,
+    )
 
     engine.init_app(app)
     db.init_app(app)
@@ -27,7 +45,19 @@ def create_app(settings: Settings | None = None) -> Flask:
     caching.init_app(app)
     security.init_app(app)
     formats.init_app(app)
-    for blueprint in (pages.bp, api.bp, feeds.bp, apidocs.bp, auth.bp, staff.bp):
+    for blueprint in (
+        pages.bp,
+        api.bp,
+        feeds.bp,
+        apidocs.bp,
+        auth.bp,
+        staff.bp,
+        dashboard.bp,
+        collections_staff.bp,
+        collections_public.bp,
+        entries_api.bp,
+        themes_staff.bp,
+    ):
         app.register_blueprint(blueprint)
     _staff_links(app)
     return app

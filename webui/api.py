@@ -11,7 +11,8 @@ import json
 from flask import Blueprint, Response, g, jsonify, request
 from werkzeug.exceptions import NotFound
 
-from .caching import cacheable
+from . import analytics
+from .caching import cacheable, private_when
 from .engine import get_engine
 from .markup import render_markdown
 from .params import BadParam, int_param, search_request
@@ -28,10 +29,11 @@ def _theme_ids() -> set[str]:
 
 @bp.get("/search")
 @cacheable
+@private_when("analytics")
 def search() -> Response:
     results = get_engine().search(search_request(request.args, _theme_ids()))
     g.engine_ms = results.took_ms
-    return jsonify(results.to_dict())
+    return jsonify(results.to_dict() | analytics.track_api_search(results))
 
 
 @bp.get("/entries/<entry_id>")

@@ -9,6 +9,7 @@ how much of a request was the engine and how much the app around it.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
@@ -28,6 +29,22 @@ def cacheable(view: F) -> F:
     """Mark a GET view as public and cacheable: same URL, same index, same response."""
     view.cacheable = True  # type: ignore[attr-defined]
     return view
+
+
+def private_when(*params: str) -> Callable[[F], F]:
+    """Mark a cacheable view whose response is private when the request sets any of `params`
+    (to something other than 0): it records something (a search, an opened result) that a
+    shared cache or a 304 would swallow, and it may hold a per-request id."""
+
+    def mark(view: F) -> F:
+        view.private_when = params  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _private_request(view: Callable | None) -> bool:
+    return any(request.args.get(p, "0") not in ("", "0") for p in getattr(view, "private_when", ()))
 
 
 def fingerprint(package_dir: Path) -> str:
@@ -50,16 +67,26 @@ def _is_cacheable() -> bool:
     if session.get("account_id"):
         return False  # staff may see controls visitors do not: never share their pages
     view = current_app.view_functions.get(request.endpoint)
-    return bool(getattr(view, "cacheable", False))
+    return bool(getattr(view, "cacheable", False)) and not _private_request(view)
 
 
 def _etag() -> str:
-    return f"{get_engine().version}-{current_app.config['COOPSEARCH_FINGERPRINT']}"
+    tag = f"{get_engine().version}-{current_app.config['COOPSEARCH_FINGERPRINT']}"
+    # A response that depends on more than the index (a collection's version) says so in
+    # `g.etag_extra`, set by a url_value_preprocessor: those run before `start` below.
+    extra = g.get("etag_extra")
+    return f"{tag}-{extra}" if extra else tag
+
+
+def _last_modified() -> dt.datetime:
+    modified = get_engine().modified
+    extra = g.get("modified_extra")
+    return max(modified, extra) if extra else modified
 
 
 def _set_validators(response: Response) -> None:
     response.set_etag(_etag(), weak=True)
-    response.last_modified = get_engine().modified
+    response.last_modified = _last_modified()
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
 
@@ -71,7 +98,7 @@ def _not_modified() -> Response | None:
     if request.if_none_match:
         fresh = request.if_none_match.contains_weak(etag)
     elif request.if_modified_since:
-        fresh = get_engine().modified <= request.if_modified_since
+        fresh = _last_modified() <= request.if_modified_since
     else:
         return None
     if not fresh:
@@ -93,6 +120,8 @@ def init_app(app: Flask) -> None:
     def finish(response: Response) -> Response:
         if response.status_code == 200 and _is_cacheable():
             _set_validators(response)
+        elif request.endpoint and _private_request(current_app.view_functions.get(request.endpoint)):
+            response.headers["Cache-Control"] = "private, no-store"
         timings = []
         if "engine_ms" in g:
             timings.append(f"engine;dur={g.engine_ms:.2f}")

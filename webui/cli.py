@@ -30,8 +30,11 @@ from search import (
     evaluate as run_evaluation,
 )
 
-from .cli_staff import backup, staff
+from . import judgments
+from .cli_staff import backup, db_option, staff
 from .config import Settings, SettingsError
+from .curation import read_curation
+from .db import DatabaseError, open_db
 
 index_option = click.option(
     "--index",
@@ -84,6 +87,7 @@ def main() -> None:
 )
 @index_option
 @themes_option
+@db_option
 def index(
     sources: tuple[Path, ...],
     rebuild: bool,
@@ -92,9 +96,14 @@ def index(
     procs: int,
     index_dir: Path | None,
     themes_file: Path | None,
+    db_file: Path | None,
 ) -> None:
-    """Index SOURCES (folders of Markdown, .md or .jsonl files); only changes are rewritten."""
-    settings = _settings(index_dir=index_dir, themes_file=themes_file)
+    """Index SOURCES (folders of Markdown, .md or .jsonl files); only changes are rewritten.
+
+    Entries pushed through the API, staff's theme overrides and theme edits come from the
+    staff database, read once the index is locked, so a rebuild keeps them.
+    """
+    settings = _settings(index_dir=index_dir, themes_file=themes_file, db_file=db_file)
     themes = settings.themes_file if settings.themes_file and settings.themes_file.exists() else None
     if themes_file and themes is None:
         raise click.UsageError(f"{themes_file}: no such themes file")
@@ -107,8 +116,9 @@ def index(
             wait=wait,
             procs=procs,
             progress=True,
+            curation=lambda: read_curation(settings.staff_db),
         )
-    except (SourceError, ThemesFileError, IndexLocked) as exc:
+    except (SourceError, ThemesFileError, IndexLocked, DatabaseError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     _print_report(report)
@@ -212,16 +222,21 @@ def _unescape(html: str) -> str:
 @main.command()
 @click.option(
     "--queries",
-    required=True,
     type=click.Path(exists=True, path_type=Path),
     help="Judged queries, JSON Lines with id and text.",
 )
 @click.option(
     "--qrels",
-    required=True,
     type=click.Path(exists=True, path_type=Path),
     help="Judgments: TSV query-id, doc-id, relevance (header line first).",
 )
+@click.option(
+    "--judgments",
+    "use_judgments",
+    is_flag=True,
+    help="Use the staff's relevance judgments in the staff database instead of --queries/--qrels.",
+)
+@db_option
 @click.option(
     "--run",
     "run_file",
@@ -230,13 +245,19 @@ def _unescape(html: str) -> str:
 )
 @click.option("--tag", default="coopsearch", show_default=True, help="Run tag in the TREC file.")
 @index_option
-def evaluate(queries: Path, qrels: Path, run_file: Path | None, tag: str, index_dir: Path | None) -> None:
-    """Score the index's rankings against relevance judgments."""
-    settings = _settings(index_dir=index_dir)
-    try:
-        loaded, judged = load_queries(queries), load_qrels(qrels)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+def evaluate(
+    queries: Path | None,
+    qrels: Path | None,
+    use_judgments: bool,
+    db_file: Path | None,
+    run_file: Path | None,
+    tag: str,
+    index_dir: Path | None,
+) -> None:
+    """Score the index's rankings against relevance judgments: files (--queries and --qrels,
+    e.g. CACM) or the staff's own judgments (--judgments)."""
+    settings = _settings(index_dir=index_dir, db_file=db_file)
+    loaded, judged = _test_set(settings, queries, qrels, use_judgments)
     out = open(run_file, "w", encoding="utf-8") if run_file else None
     try:
         scores = run_evaluation(_engine(settings), loaded, judged, run_out=out, tag=tag)
@@ -249,6 +270,32 @@ def evaluate(queries: Path, qrels: Path, run_file: Path | None, tag: str, index_
     click.echo(f"queries     {scores['queries']}")
     for name in ("ndcg@10", "map@100", "p@10", "recall@100"):
         click.echo(f"{name:<11} {scores[name]:.4f}")
+
+
+def _test_set(
+    settings: Settings, queries: Path | None, qrels: Path | None, use_judgments: bool
+) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
+    """The judged queries and judgments: from the two files, or from the staff database."""
+    if use_judgments:
+        if queries or qrels:
+            raise click.UsageError("give either --judgments or --queries and --qrels, not both")
+        try:
+            conn = open_db(settings.staff_db)
+        except DatabaseError as exc:
+            raise click.ClickException(str(exc)) from exc
+        try:
+            loaded, judged = judgments.as_test_set(conn)
+        finally:
+            conn.close()
+        if not loaded:
+            raise click.ClickException(f"there are no relevance judgments in {settings.staff_db} yet")
+        return loaded, judged
+    if not (queries and qrels):
+        raise click.UsageError("give --queries and --qrels, or --judgments")
+    try:
+        return load_queries(queries), load_qrels(qrels)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 @main.command()

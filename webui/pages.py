@@ -7,8 +7,8 @@ from werkzeug.exceptions import NotFound
 
 from search import SearchRequest
 
-from . import links
-from .caching import cacheable
+from . import analytics, links
+from .caching import cacheable, private_when
 from .engine import get_engine
 from .histogram import histogram
 from .markup import render_markdown
@@ -58,17 +58,20 @@ def search_page() -> str:
             req.date_to.year if req.date_to else None,
         ),
         authors_shown=AUTHORS_SHOWN,
+        search_id=analytics.track_search(results, "page"),
     )
 
 
 @bp.get("/entries/<entry_id>")
 @cacheable
+@private_when("ref")
 def entry_page(entry_id: str) -> str:
     engine = get_engine()
     entry = engine.get_entry(entry_id)
     if entry is None:
         raise NotFound(f"There is no entry {entry_id!r} in the library.")
     labels = {t.id: t.label for t, _ in engine.themes()}
+    analytics.track_click(request.args.get("ref"), entry.id)
     return render_template("entry.html", entry=entry, body=render_markdown(entry.body), theme_labels=labels)
 
 

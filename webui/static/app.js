@@ -6,7 +6,11 @@
  *   - an autocomplete combobox on #q (WAI-ARIA APG "combobox with listbox popup"),
  *   - on /search: live results while typing, facet ticks, links, forms and the date
  *     histogram handled without page loads, rendered from the JSON API into the very same
- *     markup as the templates (CSS and browser tests use one set of selectors).
+ *     markup as the templates (CSS and browser tests use one set of selectors);
+ *   - search analytics: requests caused by typing do not ask to be recorded; a discrete
+ *     action (submit, facet, link, page) asks with analytics=1, and so does a typed query
+ *     once it has been still for RECORD_DELAY; result links then carry ?ref=<search>.<n>;
+ *   - for logged-in staff, the "relevant"/"not relevant" forms on each hit, sent with fetch.
  *
  * Rules kept here, because the pages run under a strict Content-Security-Policy
  * (script-src 'self', no 'unsafe-inline', no 'unsafe-eval'):
@@ -36,6 +40,7 @@
   const FILTER_PARAMS = ["theme", "author", "type", "from", "to"];
   const SUGGEST_DELAY = 150;
   const TYPING_DELAY = 250;
+  const RECORD_DELAY = 1500; // a typed query still this long is a search worth counting
   const SVG_NS = "http://www.w3.org/2000/svg";
 
   /* ------------------------------------------------------------------------------------
@@ -383,11 +388,11 @@
     try {
       return JSON.parse(byId("page-data").textContent);
     } catch {
-      return { themes: {}, authorsShown: 10 };
+      return { themes: {}, authorsShown: 10, searchId: null, staff: null };
     }
   }
 
-  function viewContext(data, args, page, popular) {
+  function viewContext(data, args, page, popular, searchId) {
     const year = (date) => (date ? Number(date.slice(0, 4)) : null);
     const f = data.filters;
     const req = {
@@ -398,7 +403,7 @@
       || req.from || req.to);
     const rawArg = (name) => (args.find(([k]) => k === name) || [null, ""])[1];
     return {
-      data, args, req, filtered, popular, rawArg, q: data.query,
+      data, args, req, filtered, popular, rawArg, q: data.query, searchId, staff: page.staff,
       label: (id) => page.themes.get(id) ?? id,
       authorsShown: page.authorsShown,
       histogram: histogramModel(data.facets.years || [], req.from, req.to),
@@ -536,11 +541,17 @@
 
   function hitsNode(c) {
     const start = (c.req.page - 1) * c.req.perPage + 1;
-    return h("ol", { class: "hits", id: "hits", start }, c.data.hits.map((hit) => hitNode(c, hit)));
+    return h("ol", { class: "hits", id: "hits", start },
+      c.data.hits.map((hit, i) => hitNode(c, hit, start + i)));
   }
 
-  function hitNode(c, hit) {
-    const title = withTrustedHtml(h("a", { href: `/entries/${quotePath(hit.id)}` }), hit.title_html);
+  /** A result link; with the search's id, it tells the entry page which result was opened. */
+  function entryHref(id, searchId, position) {
+    return `/entries/${quotePath(id)}${searchId ? `?ref=${searchId}.${position}` : ""}`;
+  }
+
+  function hitNode(c, hit, position) {
+    const title = withTrustedHtml(h("a", { href: entryHref(hit.id, c.searchId, position) }), hit.title_html);
     const authors = (hit.authors || []).map((a, i) => [i ? ", " : null,
       h("a", { href: Links.toggle([], "author", a) }, a)]);
     return h("li", { class: "hit" },
@@ -553,7 +564,24 @@
       hit.themes && hit.themes.length
         ? h("p", { class: "tags" }, hit.themes.map((t) => [
           h("a", { class: "tag", href: Links.toggle([], "theme", t) }, c.label(t)), " "]))
-        : null);
+        : null,
+      c.staff && c.q ? judgeNode(c, hit) : null);
+  }
+
+  /* staff/judgments_buttons.html: judge a hit for this query (staff only). Which grade a
+   * hit already has is filled in afterwards, from the staff's grades endpoint. */
+  const GRADE_TEXT = { 1: "Judged relevant", 0: "Judged not relevant" };
+  const gradeText = (grade) => GRADE_TEXT[grade] || "Not judged";
+
+  function judgeNode(c, hit) {
+    const hidden = (name, value) => h("input", { type: "hidden", name, value });
+    const button = (grade, text) => h("button", { type: "submit", name: "grade", value: grade },
+      text, h("span", { class: "visually-hidden" }, `: ${hit.title}`));
+    return h("form", { class: "judge", action: c.staff.judge, method: "post" },
+      hidden("csrf_token", c.staff.csrf), hidden("q", c.q), hidden("entry_id", hit.id),
+      hidden("next", Links.searchUrl(c.args)),
+      h("span", { class: "judged" }, gradeText(null)), " ",
+      button("1", "Relevant"), " ", button("0", "Not relevant"));
   }
 
   /** _pager.html: first, last and two pages either side of the current one. */
@@ -648,9 +676,15 @@
     const page = readPageData();
     const pageData = {
       themes: new Map(Object.entries(page.themes || {})), authorsShown: page.authorsShown || 10,
+      staff: page.staff || null,
     };
     const site = (document.querySelector("header.site .brand") || {}).textContent || document.title;
-    const nav = { url: pathAndQuery(location), rendered: location.search, ctrl: null, mode: null, typingTimer: 0 };
+    const nav = {
+      url: pathAndQuery(location), rendered: location.search, ctrl: null, mode: null, typingTimer: 0,
+      recordTimer: 0, recorded: pathAndQuery(location), // the page load itself was recorded
+    };
+    // Back to this page after moving on in place: its links keep the page's search id.
+    if (page.searchId) history.replaceState({ ...history.state, searchId: page.searchId }, "", location.href);
     let popularPromise = null;
 
 
@@ -666,9 +700,10 @@
       return popularPromise;
     }
 
-    function apiUrl(href) {
+    function apiUrl(href, record = false) {
       const params = toUrl(href).searchParams;
       params.set("facet_size", String(AUTHOR_FACET_SIZE));
+      if (record) params.set("analytics", "1");
       return `/api/v1/search?${params}`;
     }
 
@@ -685,7 +720,14 @@
      * "replace" (typing) or "none" (back/forward: the URL is already there).
      * A newer call aborts an older one, so a slow old answer never overwrites a new one.
      */
-    async function navigate(href, { mode = "push", focusTitle = false, typing = false } = {}) {
+    /**
+     * `record`: ask the API to count this search (a discrete action; typing does not ask).
+     * `searchId`: the id result links carry when the answer brings none (back/forward).
+     */
+    async function navigate(href, {
+      mode = "push", focusTitle = false, typing = false, record = true, searchId = null,
+    } = {}) {
+      clearTimeout(nav.recordTimer);
       if (nav.ctrl) nav.ctrl.abort();
       if (mode === "replace" && nav.ctrl && nav.mode === "push") mode = "push"; // keep the click's entry
       const ctrl = (nav.ctrl = new AbortController());
@@ -693,14 +735,16 @@
       nav.url = href;
       setBusy(true);
       try {
-        const res = await fetch(apiUrl(href), { signal: ctrl.signal, headers: { Accept: "application/json" } });
+        const res = await fetch(apiUrl(href, record), { signal: ctrl.signal, headers: { Accept: "application/json" } });
         if (res.status === 400) return showError(await res.json(), ctrl);
         if (!res.ok) throw new Error(`HTTP ${res.status}`); // 503 and the like: the page explains
         const data = await res.json();
         const popular = data.total ? [] : await loadPopular();
         if (ctrl !== nav.ctrl) return;
-        commit(href, mode);
-        render(data, argsOf(href), popular, { typing, focusTitle });
+        if (record) nav.recorded = href;
+        const id = data.search_id || searchId;
+        commit(href, mode, id);
+        render(data, argsOf(href), popular, { typing, focusTitle, searchId: id });
       } catch {
         if (ctrl.signal.aborted) return;
         // Network trouble: a normal page load of the same URL still works (or explains).
@@ -715,9 +759,10 @@
     }
 
     /** The same URL again (a second Enter, say) replaces, so Back never seems stuck. */
-    function commit(href, mode) {
-      if (mode === "push" && href !== pathAndQuery(location)) history.pushState(null, "", href);
-      else if (mode !== "none") history.replaceState(null, "", href);
+    function commit(href, mode, searchId) {
+      const state = searchId ? { searchId } : null;
+      if (mode === "push" && href !== pathAndQuery(location)) history.pushState(state, "", href);
+      else if (mode !== "none") history.replaceState(state, "", href);
       nav.rendered = location.search;
     }
 
@@ -730,8 +775,8 @@
       nav.url = pathAndQuery(location);
     }
 
-    function render(data, args, popular, { typing, focusTitle }) {
-      const c = viewContext(data, args, pageData, popular);
+    function render(data, args, popular, { typing, focusTitle, searchId }) {
+      const c = viewContext(data, args, pageData, popular, searchId);
       const focus = rememberFocus();
       renderHeading(c);
       renderResults(c);
@@ -740,6 +785,78 @@
       updateFeeds(args);
       restoreFocus(focus, focusTitle);
       announce(plural(data.total, "result"));
+      if (c.staff && c.q) loadGrades(c.q);
+    }
+
+    /* --- analytics: a typed query that stays still is recorded once -------------------- */
+
+    /** Ask for the shown search again with analytics=1, then give its links the id. */
+    async function recordShown() {
+      if (nav.ctrl) { // the typed search is still loading: wait for it
+        nav.recordTimer = setTimeout(recordShown, TYPING_DELAY);
+        return;
+      }
+      const href = nav.url;
+      if (nav.recorded === href) return;
+      nav.recorded = href;
+      try {
+        const res = await fetch(apiUrl(href, true), { headers: { Accept: "application/json" } });
+        if (!res.ok) return;
+        const data = await res.json();
+        if (nav.url === href && !nav.ctrl && data.search_id) applySearchId(data);
+      } catch {
+        // Not recorded: the visitor loses nothing.
+      }
+    }
+
+    /** Result links of the shown results get ?ref=<id>.<position>, if they are the same hits. */
+    function applySearchId(data) {
+      const links = [...document.querySelectorAll("#hits > li.hit h2 a")];
+      const ids = data.hits.map((hit) => hit.id);
+      const shown = links.map((a) => decodeURIComponent(toUrl(a.getAttribute("href")).pathname.slice(9)));
+      if (shown.length !== ids.length || shown.some((id, i) => id !== ids[i])) return;
+      const start = (data.page - 1) * data.per_page + 1;
+      links.forEach((a, i) => a.setAttribute("href", entryHref(ids[i], data.search_id, start + i)));
+      if (pathAndQuery(location) === nav.url) {
+        history.replaceState({ ...history.state, searchId: data.search_id }, "", location.href);
+      }
+    }
+
+    /* --- staff: judgments ------------------------------------------------------------- */
+
+    /** Show each hit's current judgment for the query (the staff grades endpoint). */
+    async function loadGrades(q) {
+      try {
+        const url = `${pageData.staff.grades}?${new URLSearchParams({ q })}`;
+        const res = await fetch(url, { headers: { Accept: "application/json" } });
+        if (!res.ok) return;
+        const { grades } = await res.json();
+        for (const form of document.querySelectorAll("#hits form.judge")) {
+          if (form.elements.q.value !== q) continue; // results have moved on
+          const grade = grades[form.elements.entry_id.value];
+          form.querySelector(".judged").textContent = gradeText(grade);
+        }
+      } catch {
+        // The buttons work without knowing the current judgment.
+      }
+    }
+
+    /** Send a judgment with fetch and show it in place; the plain form post if that fails. */
+    async function judge(form, submitter) {
+      const body = new FormData(form);
+      const grade = submitter ? submitter.value : "";
+      body.set("grade", grade);
+      const status = form.querySelector(".judged");
+      try {
+        const res = await fetch(form.action, { method: "POST", body, headers: { Accept: "application/json" } });
+        const data = await res.json();
+        const text = res.ok ? gradeText(data.grade) : `Not saved: ${data.error.message}`;
+        status.textContent = text;
+        announce(text);
+      } catch {
+        form.append(h("input", { type: "hidden", name: "grade", value: grade }));
+        form.submit();
+      }
     }
 
     function renderHeading(c) {
@@ -791,6 +908,9 @@
         .forEach((link) => link.setAttribute("href", feed));
       document.querySelectorAll('footer.site a[href^="/search.atom"]')
         .forEach((a) => a.setAttribute("href", feed));
+      // Staff only: "save this search as a collection" follows the search too.
+      document.querySelectorAll("a.save-collection")
+        .forEach((a) => a.setAttribute("href", Links.searchUrl(args, "/staff/collections/new")));
     }
 
     /* Focus: re-rendering must never leave focus on a removed element. Before rendering,
@@ -848,9 +968,11 @@
 
     function onTyping() {
       clearTimeout(nav.typingTimer);
+      clearTimeout(nav.recordTimer);
       nav.typingTimer = setTimeout(() => {
         const href = Links.searchUrl(withQuery(argsOf(nav.url), el.q.value.trim()));
-        if (href !== nav.url) navigate(href, { mode: "replace", typing: true });
+        if (href !== nav.url) navigate(href, { mode: "replace", typing: true, record: false });
+        nav.recordTimer = setTimeout(recordShown, RECORD_DELAY - TYPING_DELAY);
       }, TYPING_DELAY);
     }
 
@@ -894,6 +1016,11 @@
 
     function onSubmit(e) {
       const form = e.target;
+      if (form.matches("#hits form.judge")) {
+        e.preventDefault();
+        judge(form, e.submitter);
+        return;
+      }
       if (form !== el.filters && form !== el.header) return;
       e.preventDefault();
       clearTimeout(nav.typingTimer);
@@ -904,10 +1031,12 @@
       navigate(formUrl(form));
     }
 
-    function onPopState() {
+    /** Back/forward is not a new search: not recorded; links keep the id it had. */
+    function onPopState(e) {
       if (location.pathname !== "/search" || location.search === nav.rendered) return; // e.g. #filters-panel
       clearTimeout(nav.typingTimer);
-      navigate(pathAndQuery(location), { mode: "none" });
+      const searchId = (e.state && e.state.searchId) || null;
+      navigate(pathAndQuery(location), { mode: "none", record: false, searchId });
     }
 
     document.addEventListener("click", onClick);
