@@ -78,6 +78,10 @@ def test_a_form_without_its_csrf_token_is_refused(staff):
     assert bad.status_code == 400
 
 
+def test_the_login_page_is_never_stored(anonymous):
+    assert anonymous.get("/staff/login").headers["Cache-Control"] == "no-store"
+
+
 def test_login_itself_needs_the_csrf_token(anonymous):
     response = anonymous.post("/staff/login", data={"email": STAFF_EMAIL, "password": STAFF_PASSWORD})
     assert response.status_code == 400

@@ -113,6 +113,13 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+@bp.after_request
+def private(response: Response) -> Response:
+    """The login form carries a CSRF token tied to this browser's session: never store it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Response | str:
     if request.method == "GET":
