@@ -156,3 +156,25 @@ def serve(index_dir: Path, log: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextmanager
+def serve_with(index_dir: Path, log: Path, **env: str) -> Iterator[str]:
+    """`serve` with more environment variables, e.g. COOPSEARCH_DB for a private staff database."""
+    port = _free_port()
+    environ = {**os.environ, "COOPSEARCH_SYNONYMS": str(SYNONYMS), "COOPSEARCH_THEMES": str(THEMES), **env}
+    command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "1"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_serving(proc, base, log)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -128,3 +128,10 @@ def scriptless_page(browser: Browser, browser_errors: list[str]) -> Iterator[Pag
     """
     with _open_page(browser, browser_errors, withhold_app_js=True) as page:
         yield page
+
+
+@pytest.fixture
+def other_page(browser: Browser, browser_errors: list[str]) -> Iterator[Page]:
+    """A second fresh tab in a context of its own: another person, sharing no cookies with `page`."""
+    with _open_page(browser, browser_errors) as page:
+        yield page
