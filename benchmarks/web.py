@@ -124,7 +124,12 @@ def served(index_dir: Path, log_path: Path) -> Iterator[str]:
     by the warm-up round for certain; the access log goes to a file, not to our terminal.
     """
     port = free_port()
-    env = {**os.environ, "COOPSEARCH_SYNONYMS": str(SYNONYMS_FILE), "COOPSEARCH_THEMES": str(THEMES_FILE)}
+    env = {
+        **os.environ,
+        "COOPSEARCH_SYNONYMS": str(SYNONYMS_FILE),
+        "COOPSEARCH_THEMES": str(THEMES_FILE),
+        "COOPSEARCH_RATE_LIMIT": "off",  # one client sending thousands of requests on purpose
+    }
     command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", "1"]
     with open(log_path, "wb") as out:
@@ -431,7 +436,9 @@ def measure(index_dir: Path, queries: Sequence[BenchQuery], rounds: int, workdir
     from webui import Settings, create_app
     from webui.engine import get_engine
 
-    settings = Settings(index_dir=index_dir, themes_file=THEMES_FILE, synonyms_file=SYNONYMS_FILE)
+    settings = Settings(
+        index_dir=index_dir, themes_file=THEMES_FILE, synonyms_file=SYNONYMS_FILE, rate_limit="off"
+    )
     app = create_app(settings)
     with app.app_context():
         engine = get_engine()  # the very engine object the app's views will use

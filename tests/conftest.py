@@ -27,6 +27,9 @@ import search
 import webui
 
 COOPSEARCH = Path(sys.executable).parent / "coopsearch"
+#: Tests make hundreds of requests from 127.0.0.1: a limit they never reach, so the limiter
+#: still runs on every request. Tests of the limit itself set a low one.
+TEST_RATE_LIMIT = "100000/minute"
 
 
 def build_index(index_dir: Path, sources: list[Path], **options) -> indexer.IndexReport:
@@ -53,7 +56,9 @@ def engine(library_index: Path):
 
 @pytest.fixture(scope="session")
 def settings(library_index: Path) -> webui.Settings:
-    return webui.Settings(index_dir=library_index, synonyms_file=SYNONYMS, themes_file=THEMES)
+    return webui.Settings(
+        index_dir=library_index, synonyms_file=SYNONYMS, themes_file=THEMES, rate_limit=TEST_RATE_LIMIT
+    )
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +122,7 @@ def server(library_index: Path, tmp_path_factory: pytest.TempPathFactory):
         **os.environ,
         "COOPSEARCH_SYNONYMS": str(SYNONYMS),
         "COOPSEARCH_THEMES": str(THEMES),
+        "COOPSEARCH_RATE_LIMIT": TEST_RATE_LIMIT,
     }
     command = [
         str(COOPSEARCH),
@@ -162,6 +168,7 @@ def staff_settings(library_index: Path, tmp_path: Path) -> webui.Settings:
         synonyms_file=SYNONYMS,
         themes_file=THEMES,
         db_file=tmp_path / "staff.sqlite3",
+        rate_limit=TEST_RATE_LIMIT,
     )
     conn = open_db(settings.staff_db)
     accounts.add_account(conn, STAFF_EMAIL, STAFF_PASSWORD)

@@ -33,6 +33,11 @@ PUBLIC = {
     "collections_public.page",
     "collections_public.feed",
     "collections_public.api",
+    # The embeddable search: its script, its iframe page (published collections only) and the
+    # snippet builder (tests/test_embed.py).
+    "embed.script",
+    "embed.frame",
+    "embed.builder",
 }
 #: Writes anyone may send: logging in (CSRF-protected) and logging out (harmless).
 PUBLIC_WRITES = {("auth.login", "POST"), ("auth.logout", "POST")}

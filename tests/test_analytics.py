@@ -70,7 +70,8 @@ def test_a_page_search_is_recorded_with_nothing_that_identifies_anyone(staff_set
     assert "Set-Cookie" not in response.headers
     total = anonymous.get("/api/v1/search?q=solar+co-op&theme=energy&from=2020").get_json()["total"]
     [row] = rows(staff_settings)
-    assert set(row) == {"id", "at", "query", "filters", "results", "via"}
+    assert set(row) == {"id", "at", "query", "filters", "results", "via", "site", "scope"}
+    assert (row["site"], row["scope"]) == ("", "theme:energy")  # the library's own page
     assert row["at"] in this_hour() and row["at"].endswith(":00:00Z")
     assert (row["query"], row["filters"], row["results"], row["via"]) == (
         "solar co-op",
@@ -376,16 +377,16 @@ def test_the_csv_export_has_every_search_of_the_period(staff, seeded):
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert list(csv.reader(io.StringIO(response.get_data(as_text=True)))) == [
-        ["time", "query", "filters", "results", "via", "opened"],
-        ["2026-01-05T10:00:00Z", "solar", "{}", "2", "page", "1"],
-        ["2026-01-06T10:00:00Z", "solar", "{}", "2", "api", ""],
-        ["2026-01-07T10:00:00Z", "bicycle", "{}", "0", "page", ""],
-        ["2026-01-12T10:00:00Z", "solar", '{"theme":["energy"]}', "5", "page", ""],
-        ["2026-01-13T10:00:00Z", "tricycle", "{}", "1", "page", "1"],
-        ["2026-01-14T16:00:00Z", "bicycle", '{"theme":["food"]}', "0", "page", ""],
-        ["2026-01-20T10:00:00Z", "tricycle", "{}", "1", "api", "1"],
-        ["2026-01-21T10:00:00Z", "mondragon", "{}", "1", "page", ""],
-        ["2026-01-22T10:00:00Z", "", "{}", "18", "page", ""],
+        ["time", "query", "filters", "results", "via", "opened", "site", "scope"],
+        ["2026-01-05T10:00:00Z", "solar", "{}", "2", "page", "1", "", ""],
+        ["2026-01-06T10:00:00Z", "solar", "{}", "2", "api", "", "", ""],
+        ["2026-01-07T10:00:00Z", "bicycle", "{}", "0", "page", "", "", ""],
+        ["2026-01-12T10:00:00Z", "solar", '{"theme":["energy"]}', "5", "page", "", "", ""],
+        ["2026-01-13T10:00:00Z", "tricycle", "{}", "1", "page", "1", "", ""],
+        ["2026-01-14T16:00:00Z", "bicycle", '{"theme":["food"]}', "0", "page", "", "", ""],
+        ["2026-01-20T10:00:00Z", "tricycle", "{}", "1", "api", "1", "", ""],
+        ["2026-01-21T10:00:00Z", "mondragon", "{}", "1", "page", "", "", ""],
+        ["2026-01-22T10:00:00Z", "", "{}", "18", "page", "", "", ""],
     ]
 
 

@@ -446,12 +446,13 @@ def test_delete_needs_confirmation(staff, staff_settings):
 def test_the_embed_snippet_names_the_collection(staff):
     slug = create(staff)
     page = parse(staff.get(f"/staff/collections/{slug}").get_data(as_text=True))
-    snippet = page.find("textarea", id="embed-snippet").text
+    snippet = page.find("textarea", id="embed-snippet").raw_text
     assert snippet == (
-        f'<script src="http://localhost/widget.js" data-collection="{slug}" async></script>'
-        f'<noscript><a href="http://localhost/collections/{slug}">Energy co-ops</a></noscript>'
+        '<script src="http://localhost/embed.js" async></script>\n'
+        f'<div data-coopsearch data-collection="{slug}"></div>'
     )
-    assert "coming" in page.find("section", id="embed").text
+    builder = page.find("section", id="embed").find("a")
+    assert builder.attrs["href"] == f"/embed/builder?collection={slug}"
 
 
 def test_collections_are_in_the_staff_menu(staff):

@@ -27,11 +27,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         collections_staff,
         dashboard,
         db,
+        embed,
         engine,
         entries_api,
         errors,
         feeds,
         formats,
+        limits,
         pages,
         security,
         staff,
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    limits.init_app(app)  # before caching: a 304 counts too
     caching.init_app(app)
     security.init_app(app)
     formats.init_app(app)
@@ -57,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         collections_public.bp,
         entries_api.bp,
         themes_staff.bp,
+        embed.bp,
     ):
         app.register_blueprint(blueprint)
     _staff_links(app)

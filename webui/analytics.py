@@ -2,11 +2,15 @@
 retention and the CSV export, over the staff database.
 
 A recorded search is the normalized query (trimmed, lower-cased, white space collapsed), the
-filters as JSON, the number of results, whether it came from the page or the API, and the
-hour it happened: no address, no cookie, no session, nothing that tells one visitor from
-another. Searches by logged-in staff are not recorded (they are not visitors, and judging
-results would swamp the numbers). An opened result is the search's id and the position
-clicked, carried by the result link itself (`/entries/<id>?ref=<search>.<position>`).
+filters as JSON, the number of results, whether it came from the page or the API, the hour
+it happened, and where it came from: the site (the host of another site's page that made it,
+from the Origin header, else the Referer; empty on the library's own pages) and the scope
+(the collection and themes it was confined to). No address, no cookie, no session, no page
+address, nothing that tells one visitor from another. Searches by logged-in staff are not
+recorded (they are not visitors, and judging results would swamp the numbers). An opened
+result is the search's id and the position clicked, carried by the result link itself
+(`/entries/<id>?ref=<search>.<position>`). An iframe view is a load of the embeddable search
+page (endpoint `embed.frame`) in another site's page, counted per hour, site and scope.
 
 Recording is one INSERT, on a connection that each worker process keeps open for it (opening
 and closing a connection per request costs more than the search page itself around the
@@ -32,8 +36,10 @@ import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import current_app, request, session
+from flask import Response, current_app, request, session, url_for
+from werkzeug.datastructures import MultiDict
 
 from search import SearchEngine, SearchRequest, SearchResults
 
@@ -44,6 +50,14 @@ PRUNE_EVERY = 3600.0
 BUSY_MS = 200
 _STATE = "coopsearch.analytics"
 _REF = re.compile(r"^(\d{1,15})\.(\d{1,5})$")
+#: The embeddable search page (webui/embed.py): its loads are iframe views.
+EMBED_FRAME = "embed.frame"
+#: The site of a search made inside the embedded page: the page is the library's own, and the
+#: site showing it is not known to the search (the iframe view was counted under it).
+FRAME_SITE = "(iframe)"
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,79}$")
+MAX_SCOPE_THEMES = 10
+MAX_HOST = 255
 
 
 def normalize(text: str) -> str:
@@ -76,14 +90,82 @@ def _now() -> dt.datetime:
 # -- recording -----------------------------------------------------------------------------
 
 
+# -- where a search comes from -------------------------------------------------------------
+
+
+def host_of(url: str) -> str:
+    """The host (and port, if any) of a URL or origin, lower-cased; "" when there is none."""
+    try:
+        netloc = urlsplit(url.strip()).netloc
+    except ValueError:
+        return ""
+    return netloc.rpartition("@")[2].lower()[:MAX_HOST]
+
+
+def _frame_path() -> str | None:
+    return url_for(EMBED_FRAME) if EMBED_FRAME in current_app.view_functions else None
+
+
+def referring_site() -> str:
+    """The site a request came from: the host of its Origin header, else of its Referer, when
+    that is not this library; "" for the library's own pages (or when neither is sent), and
+    FRAME_SITE for the embeddable search page."""
+    own = request.host.lower()
+    for header in ("Origin", "Referer"):
+        value = request.headers.get(header, "")
+        host = host_of(value)
+        if not host:
+            continue
+        if host != own:
+            return host
+        in_frame = header == "Referer" and urlsplit(value).path == _frame_path()
+        return FRAME_SITE if in_frame else ""
+    return ""
+
+
+def scope_of(themes: Iterable[str], collection: str | None = None) -> str:
+    """What a search was confined to: "collection:<slug>" and/or "theme:<id>,<id>"."""
+    parts = [f"collection:{collection}"] if collection else []
+    themes = list(themes)
+    if themes:
+        parts.append("theme:" + ",".join(themes))
+    return " ".join(parts)
+
+
+def scope_label(scope: str) -> str:
+    """A scope as staff read it: "collection community-energy, theme energy, food"."""
+    if not scope:
+        return "whole library"
+    labels = []
+    for part in scope.split(" "):
+        kind, _, value = part.partition(":")
+        labels.append(f"{kind} {value.replace(',', ', ')}")
+    return "; ".join(labels)
+
+
 def insert_search(
-    conn: sqlite3.Connection, req: SearchRequest, total: int, via: str, now: dt.datetime | None = None
+    conn: sqlite3.Connection,
+    req: SearchRequest,
+    total: int,
+    via: str,
+    now: dt.datetime | None = None,
+    site: str = "",
+    scope: str = "",
 ) -> int:
     cursor = conn.execute(
-        "INSERT INTO searches (at, query, filters, results, via) VALUES (?, ?, ?, ?, ?)",
-        (stamp(now or _now()), normalize(req.query), filters_json(req), total, via),
+        "INSERT INTO searches (at, query, filters, results, via, site, scope) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (stamp(now or _now()), normalize(req.query), filters_json(req), total, via, site, scope),
     )
     return int(cursor.lastrowid or 0)
+
+
+def insert_view(conn: sqlite3.Connection, site: str, scope: str, now: dt.datetime | None = None) -> None:
+    """Count one iframe view in its hour, site and scope."""
+    conn.execute(
+        "INSERT INTO embed_views (at, site, scope, views) VALUES (?, ?, ?, 1) "
+        "ON CONFLICT (at, site, scope) DO UPDATE SET views = views + 1",
+        (stamp(now or _now()), site, scope),
+    )
 
 
 def parse_ref(ref: str) -> tuple[int, int] | None:
@@ -108,6 +190,7 @@ def insert_click(
 def prune(conn: sqlite3.Connection, days: int, now: dt.datetime | None = None) -> int:
     """Delete searches (and their clicks) older than `days` days; returns how many."""
     cutoff = stamp((now or _now()) - dt.timedelta(days=days))
+    conn.execute("DELETE FROM embed_views WHERE at < ?", (cutoff,))
     return conn.execute("DELETE FROM searches WHERE at < ?", (cutoff,)).rowcount
 
 
@@ -141,15 +224,18 @@ def _recorder() -> _Recorder:
     return current_app.extensions.setdefault(_STATE, _Recorder())
 
 
-def track_search(results: SearchResults, via: str) -> int | None:
-    """Record a visitor's search; its id for result links, or None when not recorded."""
+def track_search(results: SearchResults, via: str, collection: str | None = None) -> int | None:
+    """Record a visitor's search (in `collection`, if given); its id for result links, or
+    None when not recorded."""
     if _is_staff():
         return None
+    req = results.request
+    site, scope = referring_site(), scope_of(req.themes, collection)
     recorder = _recorder()
     try:
         with recorder.lock:
             conn = recorder.connection()
-            search_id = insert_search(conn, results.request, results.total, via)
+            search_id = insert_search(conn, req, results.total, via, site=site, scope=scope)
             if time.monotonic() - recorder.pruned >= PRUNE_EVERY:
                 recorder.pruned = time.monotonic()
                 prune(conn, current_app.config["COOPSEARCH"].analytics_days)
@@ -159,12 +245,12 @@ def track_search(results: SearchResults, via: str) -> int | None:
     return search_id
 
 
-def track_api_search(results: SearchResults) -> dict[str, int]:
+def track_api_search(results: SearchResults, collection: str | None = None) -> dict[str, int]:
     """For the API: `{"search_id": n}` when the request asked with analytics=1 and it was
     recorded, else nothing. Live typing does not ask, so keystrokes are not searches."""
     if not int_param(request.args, "analytics", 0, 0, 1):
         return {}
-    search_id = track_search(results, "api")
+    search_id = track_search(results, "api", collection)
     return {"search_id": search_id} if search_id else {}
 
 
@@ -180,6 +266,32 @@ def track_click(ref: str | None, entry_id: str) -> bool:
     except sqlite3.Error as exc:
         current_app.logger.warning("click not recorded: %s", exc)
         return False
+
+
+def frame_scope(args: MultiDict) -> str:
+    """The scope of an embedded page from its theme and collection arguments (only well-formed
+    ids: the arguments are whatever the embedding page wrote)."""
+    themes = [t for t in args.getlist("theme") if _SLUG.match(t)][:MAX_SCOPE_THEMES]
+    collection = args.get("collection", "")
+    return scope_of(themes, collection if _SLUG.match(collection) else None)
+
+
+def track_embed_view(response: Response) -> Response:
+    """After a load of the embeddable search page, count it as a view under the site whose
+    page shows it (the host of its Referer). Its own navigations (a search submitted inside
+    the frame) are not new views."""
+    if request.endpoint != EMBED_FRAME or request.method != "GET" or response.status_code not in (200, 304):
+        return response
+    site = referring_site()
+    if site == FRAME_SITE or _is_staff():
+        return response
+    recorder = _recorder()
+    try:
+        with recorder.lock:
+            insert_view(recorder.connection(), site, frame_scope(request.args))
+    except sqlite3.Error as exc:
+        current_app.logger.warning("iframe view not recorded: %s", exc)
+    return response
 
 
 # -- the dashboard's numbers ---------------------------------------------------------------
@@ -293,9 +405,49 @@ def _monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+@dataclass(frozen=True)
+class SiteRow:
+    """Searches and iframe views from one other site (in one scope, for the per-scope table)."""
+
+    site: str
+    scope: str | None
+    searches: int
+    zero: int
+    views: int
+
+    @property
+    def zero_share(self) -> float:
+        return self.zero / self.searches if self.searches else 0.0
+
+    @property
+    def scope_label(self) -> str:
+        return scope_label(self.scope or "")
+
+
+def other_sites(
+    conn: sqlite3.Connection, period: Period, by_scope: bool = False, limit: int = 50
+) -> list[SiteRow]:
+    """Searches, zero-result searches and iframe views per other site (and per scope when
+    `by_scope`), most searches first. The library's own pages (site "") are left out."""
+    keys = "site, scope" if by_scope else "site"
+    rows = conn.execute(
+        f"SELECT {keys}, SUM(searches), SUM(zero), SUM(views) FROM ("
+        f" SELECT {keys}, COUNT(*) AS searches, SUM(results = 0) AS zero, 0 AS views"
+        f" FROM searches s WHERE {_IN_PERIOD} AND site != '' GROUP BY {keys}"
+        " UNION ALL"
+        f" SELECT {keys}, 0, 0, SUM(views) FROM embed_views s WHERE {_IN_PERIOD} AND site != ''"
+        f" GROUP BY {keys}"
+        f") GROUP BY {keys} ORDER BY SUM(searches) DESC, SUM(views) DESC, {keys} LIMIT ?",
+        (*period.bounds, *period.bounds, limit),
+    )
+    if by_scope:
+        return [SiteRow(site, scope, int(n), int(z), int(v)) for site, scope, n, z, v in rows]
+    return [SiteRow(site, None, int(n), int(z), int(v)) for site, n, z, v in rows]
+
+
 # -- CSV -----------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("time", "query", "filters", "results", "via", "opened")
+CSV_COLUMNS = ("time", "query", "filters", "results", "via", "opened", "site", "scope")
 
 
 def csv_rows(conn: sqlite3.Connection, period: Period) -> Iterable[tuple]:
@@ -303,12 +455,12 @@ def csv_rows(conn: sqlite3.Connection, period: Period) -> Iterable[tuple]:
     rows = conn.execute(
         "SELECT s.at, s.query, s.filters, s.results, s.via, "
         "(SELECT group_concat(position, ' ') FROM "
-        " (SELECT position FROM clicks c WHERE c.search_id = s.id ORDER BY position)) "
-        f"FROM searches s WHERE {_IN_PERIOD} ORDER BY s.at, s.id",
+        " (SELECT position FROM clicks c WHERE c.search_id = s.id ORDER BY position)), "
+        f"s.site, s.scope FROM searches s WHERE {_IN_PERIOD} ORDER BY s.at, s.id",
         period.bounds,
     )
-    for at, query, filters, results, via, opened in rows:
-        yield at, query, filters, results, via, opened or ""
+    for at, query, filters, results, via, opened, site, scope in rows:
+        yield at, query, filters, results, via, opened or "", site, scope
 
 
 def _cell(value: object) -> object:

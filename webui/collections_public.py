@@ -18,8 +18,8 @@ from werkzeug.exceptions import NotFound
 
 from search import SearchRequest, SearchResults
 
-from . import collections, links
-from .caching import cacheable
+from . import analytics, collections, links
+from .caching import cacheable, private_when
 from .db import get_db
 from .engine import get_engine
 from .feeds import FEED_SIZE, MAX_FEED_SIZE, atom_time
@@ -194,6 +194,8 @@ def collection_dict(collection: collections.Collection) -> dict:
 
 @bp.get("/api/v1/collections/<slug>")
 @cacheable
+@private_when("analytics")
 def api(slug: str) -> Response:
     collection, results, _ = _search(slug)
-    return jsonify({"collection": collection_dict(collection), "results": results.to_dict()})
+    recorded = analytics.track_api_search(results, collection=slug)  # analytics=1: a search made
+    return jsonify({"collection": collection_dict(collection), "results": results.to_dict() | recorded})

@@ -24,7 +24,7 @@ from werkzeug.exceptions import NotFound
 
 from search import SORTS, SearchRequest, Theme
 
-from . import collections
+from . import collections, embed
 from .auth import actor, staff_required
 from .collections_public import within
 from .db import get_db
@@ -217,6 +217,7 @@ def edit(slug: str) -> str:
         page=req.page,
         theme_labels={t.id: t.label for t, _ in _themes()},
         root=request.host_url.rstrip("/"),
+        embed_snippet=embed.script_snippet(embed.Options(collection=state.slug)),
     )
 
 

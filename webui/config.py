@@ -7,9 +7,12 @@ fails at start-up with a message naming the variable and the value.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+from limits import parse_many
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,34 @@ SETTINGS = (
         180,
         "How many days recorded searches are kept.",
     ),
+    Setting(
+        "cors_origins",
+        "COOPSEARCH_CORS_ORIGINS",
+        "*",
+        "Sites whose pages may read the public API and feeds from a browser (CORS): * for any, "
+        "or origins separated by commas (https://partner.example); empty: none.",
+    ),
+    Setting(
+        "rate_limit",
+        "COOPSEARCH_RATE_LIMIT",
+        "300/minute",
+        "Requests one client address may make to public pages and the API, per worker process "
+        "(Flask-Limiter syntax, e.g. 300/minute;5000/hour); off: no limit.",
+    ),
+    Setting(
+        "rate_limit_storage",
+        "COOPSEARCH_RATE_LIMIT_STORAGE",
+        "memory://",
+        "Where rate-limit counters live: memory:// (each worker counts on its own) or a "
+        "storage the limits package supports, e.g. redis://host:6379 (with its client installed).",
+    ),
+    Setting(
+        "proxies",
+        "COOPSEARCH_PROXIES",
+        0,
+        "Reverse proxies in front of the app whose X-Forwarded-For, -Proto and -Host headers are "
+        "trusted (Werkzeug ProxyFix); 0: the connecting address is the client.",
+    ),
 )
 
 
@@ -83,6 +114,10 @@ class Settings:
     db_file: Path | None = None
     secret_key: str = ""
     analytics_days: int = 180
+    cors_origins: str = "*"
+    rate_limit: str = "300/minute"
+    rate_limit_storage: str = "memory://"
+    proxies: int = 0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -121,8 +156,63 @@ def _convert(s: Setting, raw: Any) -> Any:
         value = kind(raw)
     except (TypeError, ValueError):
         raise SettingsError(f"{s.env}={raw!r}: expected {kind.__name__} ({s.help})") from None
+    if s.name in _CHECKS:
+        return _CHECKS[s.name](s, raw, value)
     if kind in (int, float) and value <= 0:
         raise SettingsError(f"{s.env}={raw!r}: must be greater than 0 ({s.help})")
     if s.name == "port" and value > 65535:
         raise SettingsError(f"{s.env}={raw!r}: a port is at most 65535")
     return value
+
+
+def cors_origins(value: str) -> frozenset[str] | None:
+    """The origins of COOPSEARCH_CORS_ORIGINS (lower-cased), or None for any origin (*)."""
+    if value.strip() == "*":
+        return None
+    return frozenset(o.strip().lower().rstrip("/") for o in value.split(",") if o.strip())
+
+
+_ORIGIN = re.compile(r"^https?://[a-z0-9.\-]+(:\d{1,5})?$|^https?://\[[0-9a-f:.]+\](:\d{1,5})?$")
+
+
+def _check_origins(s: Setting, raw: Any, value: str) -> str:
+    origins = cors_origins(value)
+    for origin in sorted(origins or ()):
+        if not _ORIGIN.match(origin):
+            raise SettingsError(
+                f"{s.env}={raw!r}: {origin!r} is not an origin like https://partner.example "
+                "(scheme, host and port only, no path); use * for any"
+            )
+    return value.strip()
+
+
+def _check_rate_limit(s: Setting, raw: Any, value: str) -> str:
+    value = value.strip()
+    if value.lower() == "off":
+        return "off"
+    try:
+        if all(item.amount > 0 for item in parse_many(value)):
+            return value
+    except ValueError:
+        pass
+    raise SettingsError(f"{s.env}={raw!r}: expected off or limits like 300/minute or 10/second;5000/hour")
+
+
+def _check_storage(s: Setting, raw: Any, value: str) -> str:
+    if "://" not in value:
+        raise SettingsError(f"{s.env}={raw!r}: expected a storage URI like memory:// or redis://host:6379")
+    return value.strip()
+
+
+def _check_proxies(s: Setting, raw: Any, value: int) -> int:
+    if not 0 <= value <= 10:
+        raise SettingsError(f"{s.env}={raw!r}: expected a number of proxies from 0 to 10")
+    return value
+
+
+_CHECKS = {
+    "cors_origins": _check_origins,
+    "rate_limit": _check_rate_limit,
+    "rate_limit_storage": _check_storage,
+    "proxies": _check_proxies,
+}

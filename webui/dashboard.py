@@ -3,7 +3,8 @@ export, adding a synonym for a query that found nothing, and relevance judgments
 
 Every view is `staff_required`; responses are never stored (Cache-Control: no-store). The
 search page shows the judgment buttons to logged-in staff through the template globals
-registered here (`judgment_grades`, `staff_page_data`).
+registered here (`judgment_grades`, `staff_page_data`). Loads of the embeddable search page
+are counted as iframe views by an `after_request` hook registered here too.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ def _setup(state: BlueprintSetupState) -> None:
         [("analytics.dashboard", "Searches"), ("analytics.judgments_page", "Judgments")]
     )
     app.add_template_global(_grades_for_page, "judgment_grades")
+    app.after_request(analytics.track_embed_view)
     app.add_template_global(_staff_page_data, "staff_page_data")
     settings = app.config["COOPSEARCH"]
     conn = open_db(settings.staff_db)
@@ -178,6 +180,9 @@ def dashboard() -> str:
         zero=zero,
         results_now=_results_now([row.query for row in zero]),
         unopened=analytics.unopened_queries(db, period),
+        sites=analytics.other_sites(db, period),
+        site_scopes=analytics.other_sites(db, period, by_scope=True),
+        frame_site=analytics.FRAME_SITE,
         chart=_chart(analytics.weekly(db, period)),
         synonyms_file=current_settings().synonyms_file,
         current=current,
