@@ -4,7 +4,9 @@ Public API: `Entry` (with `Entry.from_mapping`), `InvalidEntry`, `rebuild`, `upd
 `index_sources`, `read_source`, `IndexReport`, `IndexLocked`, the automatic theme
 assignment's `evaluate_themes`, and for staff tools: `Curation` (what staff decided, which
 every run keeps), `stored_entries` (entries read back from the index), `preview_themes` and
-`retheme` (themes settled again in place after an override or a theme edit).
+`retheme` (themes settled again in place after an override or a theme edit); for
+`coopsearch sync`: `read_sources_file` (a `SourcesConfig`, or `SourcesFileError`), `csv_sources`
+(CSV files named on the command line) and `sync_sources` (a `SourceReport` per source).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from .build import IndexReport, rebuild
 from .loaders import SourceError, read_source
 from .lock import IndexLocked
 from .records import Curation, Entry, InvalidEntry
+from .sources import SourcesConfig, SourcesFileError, csv_sources, read_sources_file
 from .stored import StoredEntry, ThemeChange, preview_themes, retheme, stored_entries
+from .sync import SourceReport, sync_sources
 from .update import index_sources, load_sources, update
 
 __all__ = [
@@ -24,15 +28,21 @@ __all__ = [
     "IndexReport",
     "InvalidEntry",
     "SourceError",
+    "SourceReport",
+    "SourcesConfig",
+    "SourcesFileError",
     "StoredEntry",
     "ThemeChange",
+    "csv_sources",
     "evaluate_themes",
     "index_sources",
     "load_sources",
     "preview_themes",
     "read_source",
+    "read_sources_file",
     "rebuild",
     "retheme",
     "stored_entries",
+    "sync_sources",
     "update",
 ]

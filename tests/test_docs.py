@@ -22,6 +22,7 @@ CLI_COMMANDS = [
     "coopsearch staff list",
     "coopsearch staff remove",
     "coopsearch backup",
+    "coopsearch sync",
 ]
 GROUPS = ("themes", "staff")
 

@@ -1,4 +1,5 @@
-"""The `coopsearch` command: index, search, evaluate, serve, themes.
+"""The `coopsearch` command: index, search, evaluate, serve, themes (and, from their own
+modules, staff, backup and sync).
 
 Every command reads its settings through `Settings.from_env`, so `--index` and the
 COOPSEARCH_INDEX variable mean the same thing everywhere.
@@ -31,30 +32,12 @@ from search import (
 )
 
 from . import judgments
+from .cli_options import cli_settings, index_option, themes_option, themes_to_index
 from .cli_staff import backup, db_option, staff
-from .config import Settings, SettingsError
+from .cli_sync import DURATION, sync, sync_command
+from .config import Settings
 from .curation import read_curation
 from .db import DatabaseError, open_db
-
-index_option = click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(path_type=Path),
-    help="Index folder [env COOPSEARCH_INDEX; default var/index].",
-)
-themes_option = click.option(
-    "--themes",
-    "themes_file",
-    type=click.Path(path_type=Path),
-    help="Themes file [env COOPSEARCH_THEMES; default corpus/themes.toml].",
-)
-
-
-def _settings(**overrides: object) -> Settings:
-    try:
-        return Settings.from_env(**overrides)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from exc
 
 
 def _engine(settings: Settings) -> SearchEngine:
@@ -103,10 +86,8 @@ def index(
     Entries pushed through the API, staff's theme overrides and theme edits come from the
     staff database, read once the index is locked, so a rebuild keeps them.
     """
-    settings = _settings(index_dir=index_dir, themes_file=themes_file, db_file=db_file)
-    themes = settings.themes_file if settings.themes_file and settings.themes_file.exists() else None
-    if themes_file and themes is None:
-        raise click.UsageError(f"{themes_file}: no such themes file")
+    settings = cli_settings(index_dir=index_dir, themes_file=themes_file, db_file=db_file)
+    themes = themes_to_index(settings, themes_file)
     try:
         report = index_sources(
             settings.index_dir,
@@ -160,7 +141,7 @@ def search(
     index_dir: Path | None,
 ) -> None:
     """Search the index for TEXT, with optional filters."""
-    settings = _settings(index_dir=index_dir)
+    settings = cli_settings(index_dir=index_dir)
     try:
         request = SearchRequest(
             query=" ".join(text),
@@ -256,7 +237,7 @@ def evaluate(
 ) -> None:
     """Score the index's rankings against relevance judgments: files (--queries and --qrels,
     e.g. CACM) or the staff's own judgments (--judgments)."""
-    settings = _settings(index_dir=index_dir, db_file=db_file)
+    settings = cli_settings(index_dir=index_dir, db_file=db_file)
     loaded, judged = _test_set(settings, queries, qrels, use_judgments)
     out = open(run_file, "w", encoding="utf-8") if run_file else None
     try:
@@ -302,12 +283,33 @@ def _test_set(
 @click.option("--host", help="Address to listen on [env COOPSEARCH_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env COOPSEARCH_PORT; default 8000].")
 @click.option("--workers", type=int, help="Worker processes [env COOPSEARCH_WORKERS; default 2].")
+@click.option(
+    "--sync-every",
+    type=DURATION,
+    help="Also sync the sources every DURATION (90s, 30m, 2h), in one process beside the server.",
+)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(path_type=Path),
+    help="Sources file for --sync-every [default sources.toml].",
+)
 @index_option
-def serve(host: str | None, port: int | None, workers: int | None, index_dir: Path | None) -> None:
-    """Serve the web pages and the JSON API with gunicorn."""
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    sync_every: float | None,
+    sources_file: Path | None,
+    index_dir: Path | None,
+) -> None:
+    """Serve the web pages and the JSON API with gunicorn (and keep the sources in sync)."""
     from .server import run
 
-    run(_settings(host=host, port=port, workers=workers, index_dir=index_dir))
+    settings = cli_settings(host=host, port=port, workers=workers, index_dir=index_dir)
+    if sources_file and not sync_every:
+        raise click.UsageError("--sources is for --sync-every")
+    run(settings, sync_command(settings, sync_every, sources_file) if sync_every else None)
 
 
 @main.group()
@@ -320,7 +322,7 @@ def themes() -> None:
 @themes_option
 def themes_evaluate(sources: tuple[Path, ...], themes_file: Path | None) -> None:
     """Precision and recall of automatic themes against the curated themes of SOURCES."""
-    settings = _settings(themes_file=themes_file)
+    settings = cli_settings(themes_file=themes_file)
     try:
         by_id = load_themes(settings.themes_file)
     except ThemesFileError as exc:
@@ -340,9 +342,9 @@ def themes_evaluate(sources: tuple[Path, ...], themes_file: Path | None) -> None
     )
 
 
-if __name__ == "__main__":
-    main()
-
-
 main.add_command(staff)
 main.add_command(backup)
+main.add_command(sync)
+
+if __name__ == "__main__":  # `python -m webui.cli`, as `coopsearch serve --sync-every` runs `sync`
+    main()

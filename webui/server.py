@@ -1,16 +1,27 @@
-"""Running the app under gunicorn, from `coopsearch serve`."""
+"""Running the app under gunicorn, from `coopsearch serve`.
+
+With `--sync-every`, the gunicorn master starts one `coopsearch sync --every …` process when
+it is ready (before it forks the workers, so no worker ever syncs) and stops it when it exits;
+that process also stops by itself if the master goes away without saying so.
+"""
 
 from __future__ import annotations
+
+import subprocess
 
 from gunicorn.app.base import BaseApplication
 
 from . import create_app
 from .config import Settings
 
+SYNC_STOP_SECONDS = 10
+
 
 class _Server(BaseApplication):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sync_command: list[str] | None = None) -> None:
         self.settings = settings
+        self.sync_command = sync_command
+        self.sync_process: subprocess.Popen | None = None
         super().__init__()
 
     def load_config(self) -> None:
@@ -18,11 +29,32 @@ class _Server(BaseApplication):
         self.cfg.set("workers", self.settings.workers)
         self.cfg.set("accesslog", "-")
         self.cfg.set("graceful_timeout", 20)
+        if self.sync_command:
+            self.cfg.set("when_ready", self.start_sync)
+            self.cfg.set("on_exit", self.stop_sync)
 
     def load(self):
         return create_app(self.settings)
 
+    def start_sync(self, arbiter) -> None:
+        self.sync_process = subprocess.Popen(self.sync_command)
+        arbiter.log.info("Syncing the sources in process %s", self.sync_process.pid)
 
-def run(settings: Settings) -> None:
-    """Serve until interrupted; SIGTERM lets in-flight requests finish."""
-    _Server(settings).run()
+    def stop_sync(self, arbiter) -> None:
+        process = self.sync_process
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(SYNC_STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run(settings: Settings, sync_command: list[str] | None = None) -> None:
+    """Serve until interrupted; SIGTERM lets in-flight requests finish.
+
+    `sync_command`: a command (`coopsearch sync --every …`) run beside the server, once.
+    """
+    _Server(settings, sync_command).run()
