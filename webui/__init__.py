@@ -17,6 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400  # static URLs carry ?v=<fingerprint>
+    app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024  # 413 above; the largest body is an entry (4 MB)
 
     from . import (
         api,
