@@ -16,6 +16,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,31 +115,23 @@ def _wait_until_serving(proc: subprocess.Popen, base: str, log: Path, timeout: f
     pytest.fail(f"coopsearch serve did not answer within {timeout}s:\n{log.read_text()}")
 
 
-@pytest.fixture(scope="session")
-def server(library_index: Path, tmp_path_factory: pytest.TempPathFactory):
-    """`coopsearch serve` (gunicorn) on a free port of 127.0.0.1; yields its base URL."""
+@contextmanager
+def serve(index_dir: Path, log: Path, workers: int = 1, **env: str) -> Iterator[str]:
+    """`coopsearch serve` (gunicorn) of `index_dir` on a free port of 127.0.0.1, with the test
+    themes and synonyms and a rate limit tests never reach unless `env` says otherwise;
+    yields its base URL and stops it afterwards."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "serve.log"
-    env = {
+    environ = {
         **os.environ,
         "COOPSEARCH_SYNONYMS": str(SYNONYMS),
         "COOPSEARCH_THEMES": str(THEMES),
         "COOPSEARCH_RATE_LIMIT": TEST_RATE_LIMIT,
+        **env,
     }
-    command = [
-        str(COOPSEARCH),
-        "serve",
-        "--index",
-        str(library_index),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
+    command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", str(workers)]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_serving(proc, base, log)
@@ -149,6 +143,13 @@ def server(library_index: Path, tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(library_index: Path, tmp_path_factory: pytest.TempPathFactory):
+    """`coopsearch serve` of the test library; yields its base URL."""
+    with serve(library_index, tmp_path_factory.mktemp("server") / "serve.log") as base:
+        yield base
 
 
 # -- staff ----------------------------------------------------------------------------------

@@ -12,18 +12,15 @@ slip through. Limits are tested on real apps with a low limit; one test runs
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import subprocess
 import time
 import urllib.error
 import urllib.request
 
 import pytest
-from conftest import COOPSEARCH, _free_port, _wait_until_serving, log_in
+from conftest import log_in, serve
 from test_access import PUBLIC, every_request
 from test_openapi import SEARCH, check_response
-from testdata import SYNONYMS, THEMES
 from werkzeug.exceptions import HTTPException
 
 import webui
@@ -343,26 +340,14 @@ def test_an_unknown_storage_fails_at_start_up(staff_settings):
 @pytest.fixture
 def strict_server(library_index, tmp_path):
     """`coopsearch serve` with one worker, 4 requests a minute and one allowed origin."""
-    port = _free_port()
-    log = tmp_path / "serve.log"
     env = {
-        **os.environ,
-        "COOPSEARCH_SYNONYMS": str(SYNONYMS),
-        "COOPSEARCH_THEMES": str(THEMES),
         "COOPSEARCH_RATE_LIMIT": "4/minute",
         "COOPSEARCH_CORS_ORIGINS": PARTNER,
         "COOPSEARCH_DB": str(tmp_path / "staff.sqlite3"),
     }
-    command = [str(COOPSEARCH), "serve", "--index", str(library_index), "--port", str(port), "--workers", "1"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(proc, base, log)  # one request of the budget
+    # Waiting for it to answer takes one request of the budget.
+    with serve(library_index, tmp_path / "serve.log", **env) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def fetch(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:

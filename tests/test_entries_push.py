@@ -9,8 +9,6 @@ by webui.accounts, `coopsearch index` through CliRunner, and `coopsearch serve` 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
 import time
 import urllib.error
@@ -19,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import COOPSEARCH, STAFF_EMAIL, _free_port, _wait_until_serving
+from conftest import STAFF_EMAIL, serve
 from test_openapi import DOCUMENT, follow, pointer, schema_error
-from testdata import ALL_IDS, SYNONYMS, THEMES
+from testdata import ALL_IDS, THEMES
 
 import indexer
 import webui
@@ -447,29 +445,9 @@ def test_a_pushed_entry_missing_from_the_index_comes_back_with_the_next_run(
 @pytest.fixture
 def live_server(push_settings, index_copy, tmp_path):
     """`coopsearch serve` on the private index and staff database; yields its base URL."""
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    env = {
-        **os.environ,
-        "COOPSEARCH_DB": str(push_settings.staff_db),
-        "COOPSEARCH_SYNONYMS": str(SYNONYMS),
-        "COOPSEARCH_THEMES": str(THEMES),
-        "COOPSEARCH_REFRESH_SECONDS": "1",
-    }
-    command = [str(COOPSEARCH), "serve", "--index", str(index_copy), "--port", str(port), "--workers", "2"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(proc, base, log)
+    env = {"COOPSEARCH_DB": str(push_settings.staff_db), "COOPSEARCH_REFRESH_SECONDS": "1"}
+    with serve(index_copy, tmp_path / "serve.log", workers=2, **env) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def http(method: str, url: str, token: str | None = None, body: dict | None = None) -> tuple[int, bytes]:

@@ -19,6 +19,7 @@ import pytest
 from flask import Request
 from jsonschema.exceptions import best_match
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from werkzeug.datastructures import ImmutableMultiDict
@@ -374,7 +375,10 @@ def test_every_object_schema_is_closed_so_drift_fails():
 
 
 def test_the_document_is_a_valid_openapi_3_1_document():
-    openapi_spec_validator.validate(DOCUMENT)
+    assert openapi_spec_validator.validate(DOCUMENT) is None  # raises on an invalid document
+    broken = {k: v for k, v in DOCUMENT.items() if k != "info"}
+    with pytest.raises(OpenAPIValidationError):  # the validator does look
+        openapi_spec_validator.validate(broken)
 
 
 def test_the_served_document_is_the_file_with_this_host_as_server(client):

@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
-import subprocess
 import urllib.request
 import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import COOPSEARCH, _free_port, _wait_until_serving
 from playwright.sync_api import Locator, Page, expect
-from testdata import ROOT, SYNONYMS, THEMES
+from testdata import ROOT
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -134,47 +129,3 @@ def same_document(page: Page) -> bool:
 
 
 # A second server -----------------------------------------------------------------------
-
-
-@contextmanager
-def serve(index_dir: Path, log: Path) -> Iterator[str]:
-    """`coopsearch serve` of `index_dir` on a free port, as the `server` fixture runs it."""
-    port = _free_port()
-    env = {**os.environ, "COOPSEARCH_SYNONYMS": str(SYNONYMS), "COOPSEARCH_THEMES": str(THEMES)}
-    command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "1"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(proc, base, log)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-@contextmanager
-def serve_with(index_dir: Path, log: Path, **env: str) -> Iterator[str]:
-    """`serve` with more environment variables, e.g. COOPSEARCH_DB for a private staff database."""
-    port = _free_port()
-    environ = {**os.environ, "COOPSEARCH_SYNONYMS": str(SYNONYMS), "COOPSEARCH_THEMES": str(THEMES), **env}
-    command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "1"]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_serving(proc, base, log)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -22,13 +22,13 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from conftest import STAFF_EMAIL
+from conftest import STAFF_EMAIL, serve
 from playwright.sync_api import Locator, Page, expect
 
 from webui import collections
 from webui.db import open_db
 
-from .browsing import api, check_axe, screenshot, serve_with
+from .browsing import api, check_axe, screenshot
 
 COLLECTION = "care-and-housing"
 DRAFT = "draft-collection"
@@ -121,7 +121,7 @@ def lib(library_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     collections.create(conn, collections.State("A draft", DRAFT), STAFF_EMAIL, "a draft")
     conn.close()
     env = {"COOPSEARCH_DB": str(db), "COOPSEARCH_RATE_LIMIT": "100000/minute"}
-    with serve_with(library_index, root / "serve.log", **env) as base:
+    with serve(library_index, root / "serve.log", **env) as base:
         yield base
 
 
@@ -305,6 +305,8 @@ def test_a_click_opens_a_result(page: Page, lib: str, host: str):
     second = option_ids(page, "care")[1]
     options(page, "care").nth(1).click()
     page.wait_for_url(re.compile(re.escape(f"{lib}/entries/{second}") + r"(\?ref=\d+\.2)?$"))
+    assert page.url.split("?")[0] == f"{lib}/entries/{second}"
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
 def test_typing_is_debounced_and_counted_only_once_still(page: Page, lib: str, host: str):

@@ -13,10 +13,10 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import build_index
+from conftest import build_index, serve
 from playwright.sync_api import Page, expect
 
-from .browsing import serve, wait_for_app
+from .browsing import wait_for_app
 
 IMG = '<img src=x onerror="window.__xss=1">'
 SCRIPT = "<script>window.__xss=2</script>"

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import STAFF_EMAIL, STAFF_PASSWORD
+from conftest import STAFF_EMAIL, STAFF_PASSWORD, serve
 from playwright.sync_api import Browser, Page, expect
 from testdata import NEWEST_FIRST, SYNONYMS, UNDATED_IDS
 
@@ -40,7 +40,6 @@ from .browsing import (
     facet_counts,
     hit_ids,
     screenshot,
-    serve_with,
     wait_for_app,
 )
 
@@ -110,7 +109,7 @@ def site(library_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "COOPSEARCH_SYNONYMS": str(synonyms),
         "COOPSEARCH_REFRESH_SECONDS": "0.2",
     }
-    with serve_with(index_dir, root / "serve.log", **env) as base:
+    with serve(index_dir, root / "serve.log", **env) as base:
         yield base
 
 
