@@ -10,6 +10,7 @@ that works on arrays instead of asking Whoosh document by document.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -44,6 +45,15 @@ class FacetIndex:
     def counts(self, mask: np.ndarray) -> np.ndarray:
         """How many documents in `mask` have each value."""
         return np.bincount(self.codes[mask[self.docs]], minlength=len(self.values))
+
+    @cached_property
+    def alphabetical(self) -> np.ndarray:
+        """Each value's rank in case-blind alphabetical order, to break ties between counts
+        without sorting thousands of author names in Python on every search."""
+        order = sorted(range(len(self.values)), key=lambda k: (self.values[k].lower(), self.values[k]))
+        rank = np.empty(len(self.values), dtype=np.int64)
+        rank[order] = np.arange(len(self.values), dtype=np.int64)
+        return rank
 
 
 @dataclass

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +20,7 @@ from whoosh.searching import Searcher
 
 from . import ranking, store
 from .analysis import index_terms
+from .cache import ResultCache
 from .complete import complete_word, split_last_word
 from .docdata import DocData, load_docdata
 from .errors import BadRequest, IndexUnavailable
@@ -72,11 +73,18 @@ class SearchEngine:
     """Searches the index folder `index_dir`; safe to share between threads."""
 
     def __init__(
-        self, index_dir: Path | str, synonyms_path: Path | str | None = None, refresh_seconds: float = 1.0
+        self,
+        index_dir: Path | str,
+        synonyms_path: Path | str | None = None,
+        refresh_seconds: float = 1.0,
+        cache_size: int = 0,
     ) -> None:
+        """`cache_size`: how many search results to keep for repeated identical searches
+        (0: none); a cached result is only used with the index version it came from."""
         self.index_dir = Path(index_dir)
         self.synonyms = Synonyms(Path(synonyms_path) if synonyms_path else None)
         self.refresh_seconds = refresh_seconds
+        self.cache: ResultCache[SearchResults] = ResultCache(cache_size)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._retired: Snapshot | None = None
@@ -153,10 +161,22 @@ class SearchEngine:
     # -- searching -----------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchResults:
-        """Run one search: match, filter, count facets, rank, page, highlight."""
+        """Run one search: match, filter, count facets, rank, page, highlight.
+
+        An identical request on the same index version and synonyms is answered from the
+        cache; `took_ms` is then the time the answer took, not the first search's."""
         started = time.perf_counter()
         _validate(request)
         snap = self.snapshot()
+        table = self.synonyms.table()
+        results = self.cache.get(request, snap, table)
+        if results is None:
+            results = self._search(snap, request, started)
+            self.cache.put(request, results, snap, table)
+            return results
+        return replace(results, took_ms=(time.perf_counter() - started) * 1000)
+
+    def _search(self, snap: Snapshot, request: SearchRequest, started: float) -> SearchResults:
         evaluation = self._evaluate(snap, parse_query(request.query))
         filters = self._filters(snap, request)
         matched = evaluation.mask
@@ -249,7 +269,7 @@ class SearchEngine:
             return docnums[:0]
         first = pinned[np.isin(pinned, docnums)]
         rest = docnums[~np.isin(docnums, first)] if len(first) else docnums
-        order = _order(data, rest, evaluation, request.sort)
+        order = _order(data, rest, evaluation, request.sort, limit=end)
         if not len(first):
             return rest[order[start:end]]
         return np.concatenate([first, rest[order]])[start:end]
@@ -342,16 +362,28 @@ def _docnums(data: DocData, ids: tuple[str, ...]) -> np.ndarray:
     return np.array(found, dtype=np.int64)
 
 
-def _order(data: DocData, docnums: np.ndarray, evaluation: Evaluation, sort: str) -> np.ndarray:
-    """The positions of `docnums` in result order; ties go to the newer entry, then the index order."""
+def _order(
+    data: DocData, docnums: np.ndarray, evaluation: Evaluation, sort: str, limit: int | None = None
+) -> np.ndarray:
+    """The positions of `docnums` in result order; ties go to the newer entry, then the index order.
+
+    With `limit`, only the first `limit` positions: the documents that can be among them (by
+    the first sort key, ties included) are found by a partition, and only those are sorted.
+    """
     day = data.day[docnums].astype(np.int64)
     score = evaluation.scores[docnums]
     if sort == "relevance" and evaluation.scored:
-        return np.lexsort((docnums, -day, -score))
-    if sort == "oldest":
-        return np.lexsort((docnums, -score, np.where(day > 0, day, np.iinfo(np.int64).max)))
-    # newest, and relevance without words to rank by
-    return np.lexsort((docnums, -score, np.where(day > 0, -day, 1)))
+        keys = (docnums, -day, -score)
+    elif sort == "oldest":
+        keys = (docnums, -score, np.where(day > 0, day, np.iinfo(np.int64).max))
+    else:  # newest, and relevance without words to rank by
+        keys = (docnums, -score, np.where(day > 0, -day, 1))
+    if limit is None or limit * 4 >= len(docnums):
+        return np.lexsort(keys)[:limit]
+    first = keys[-1]
+    kth = np.partition(first, limit - 1)[limit - 1]
+    candidates = np.flatnonzero(first <= kth)
+    return candidates[np.lexsort(tuple(k[candidates] for k in keys))][:limit]
 
 
 def _described(fields: dict) -> dict:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .docdata import DocData
+from .docdata import DocData, FacetIndex
 from .models import UNDATED, FacetValue, Theme
 
 
@@ -30,23 +30,37 @@ def count_facets(
                 base &= mask
         counts = index.counts(base)
         chosen = selected.get(name, set())
-        pairs = [(v, int(c)) for v, c in zip(index.values, counts, strict=True) if c > 0 or v in chosen]
-        pairs.extend((v, 0) for v in chosen if v not in index.code)
-        out[name] = tuple(_order(name, pairs, chosen, themes, author_size))
+        limit = author_size if name == "authors" else None
+        pairs = [(index.values[k], int(counts[k])) for k in _ranked(name, index, counts, limit)]
+        shown = {value for value, _ in pairs}
+        extra = [(v, int(counts[index.code[v]]) if v in index.code else 0) for v in chosen - shown]
+        pairs.extend(sorted(extra, key=lambda p: (-p[1], p[0].lower(), p[0])))
+        out[name] = tuple(_values(name, pairs, chosen, themes))
     return out
 
 
-def _order(
-    name: str, pairs: list[tuple[str, int]], chosen: set[str], themes: dict[str, Theme], author_size: int
+def _ranked(name: str, index: FacetIndex, counts: np.ndarray, limit: int | None) -> np.ndarray:
+    """The values with a count, best first: years newest first ("undated" last), others by
+    count then name; only the first `limit`, found without sorting the rest."""
+    present = np.flatnonzero(counts)
+    if name == "years":
+        return np.array(sorted(present, key=lambda k: _year_key(index.values[k])), dtype=np.int64)
+    if limit is not None and limit < len(present):
+        kth = np.partition(counts[present], len(present) - limit)[len(present) - limit]
+        present = present[counts[present] >= kth]
+    order = np.lexsort((index.alphabetical[present], -counts[present]))
+    return present[order][:limit]
+
+
+def _year_key(value: str) -> tuple[bool, int]:
+    return value == UNDATED, -int(value) if value.isdigit() else 0
+
+
+def _values(
+    name: str, pairs: list[tuple[str, int]], chosen: set[str], themes: dict[str, Theme]
 ) -> list[FacetValue]:
     if name == "years":
-        pairs.sort(key=lambda p: (p[0] == UNDATED, -int(p[0]) if p[0].isdigit() else 0))
-    else:
-        pairs.sort(key=lambda p: (-p[1], p[0].lower()))
-    if name == "authors":
-        top = pairs[:author_size]
-        top.extend(p for p in pairs[author_size:] if p[0] in chosen)
-        pairs = top
+        pairs.sort(key=lambda p: _year_key(p[0]))
     return [
         FacetValue(v, c, v in chosen, themes[v].label if name == "themes" and v in themes else None)
         for v, c in pairs

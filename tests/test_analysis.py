@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search.analysis import CoopAnalyzer, NameAnalyzer, fold, index_terms, name_terms
 
@@ -117,3 +119,14 @@ def test_name_analyzer_folds_without_stemming_and_pickles():
     assert name_terms("José Núñez Hill") == ["jose", "nunez", "hill"]
     restored = pickle.loads(pickle.dumps(NameAnalyzer()))
     assert [t.text for t in restored("Nurses Hill")] == ["nurses", "hill"]
+
+
+@settings(max_examples=3000, derandomize=True, deadline=None)
+@given(st.text())
+def test_folding_runs_of_non_ascii_equals_folding_every_character(text):
+    """`fold` decomposes only non-ASCII runs; it must drop exactly the marks a decomposition
+    of the whole text would, or index terms would change."""
+    import unicodedata
+
+    whole = unicodedata.normalize("NFKD", text.lower())
+    assert fold(text) == "".join(c for c in whole if not unicodedata.combining(c))

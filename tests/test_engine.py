@@ -562,3 +562,28 @@ def test_relaxations_are_sorted_by_what_they_give_and_absent_when_there_are_resu
     ]
     assert totals[0][1] > totals[1][1] > 0
     assert engine.search(SearchRequest(query="turbine")).relaxations == ()
+
+
+def test_ranking_only_the_first_page_gives_the_same_order_as_sorting_everything():
+    """`_order` with a limit sorts only the documents that can make the first places; with
+    many ties (equal scores, equal days) it must still give the full sort's first places."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from search.engine import _order
+
+    rng = np.random.default_rng(7)
+    n = 5000
+    data = SimpleNamespace(day=rng.integers(0, 40, n))
+    docnums = np.sort(rng.choice(20000, n, replace=False))
+    data.day = np.zeros(20000, dtype=np.int64)
+    data.day[docnums] = rng.integers(0, 40, n)
+    for scored in (True, False):
+        scores = np.zeros(20000, dtype=np.float32)
+        scores[docnums] = rng.integers(0, 30, n) / 4
+        evaluation = SimpleNamespace(scores=scores, scored=scored)
+        for sort in ("relevance", "newest", "oldest"):
+            full = _order(data, docnums, evaluation, sort)
+            for limit in (1, 10, 30, 200):
+                assert list(_order(data, docnums, evaluation, sort, limit)) == list(full[:limit])

@@ -46,6 +46,13 @@ SETTINGS = (
         1.0,
         "How often a worker checks for a new index version (seconds).",
     ),
+    Setting(
+        "cache_size",
+        "COOPSEARCH_CACHE_SIZE",
+        1024,
+        "Search results each worker keeps for repeated identical searches (0: none); a new "
+        "index version or synonyms file makes older ones unusable.",
+    ),
     Setting("site_name", "COOPSEARCH_SITE_NAME", "Co-op Library Search", "Name shown on pages."),
     Setting(
         "db_file",
@@ -110,6 +117,7 @@ class Settings:
     port: int = 8000
     workers: int = 2
     refresh_seconds: float = 1.0
+    cache_size: int = 1024
     site_name: str = "Co-op Library Search"
     db_file: Path | None = None
     secret_key: str = ""
@@ -204,6 +212,12 @@ def _check_storage(s: Setting, raw: Any, value: str) -> str:
     return value.strip()
 
 
+def _check_cache_size(s: Setting, raw: Any, value: int) -> int:
+    if not 0 <= value <= 1_000_000:
+        raise SettingsError(f"{s.env}={raw!r}: expected a number of results from 0 (no cache) to 1000000")
+    return value
+
+
 def _check_proxies(s: Setting, raw: Any, value: int) -> int:
     if not 0 <= value <= 10:
         raise SettingsError(f"{s.env}={raw!r}: expected a number of proxies from 0 to 10")
@@ -215,4 +229,5 @@ _CHECKS = {
     "rate_limit": _check_rate_limit,
     "rate_limit_storage": _check_storage,
     "proxies": _check_proxies,
+    "cache_size": _check_cache_size,
 }

@@ -16,7 +16,9 @@ def get_engine() -> SearchEngine:
     engine = current_app.extensions.get(_KEY)
     if engine is None:
         settings: Settings = current_app.config["COOPSEARCH"]
-        engine = SearchEngine(settings.index_dir, settings.synonyms_file, settings.refresh_seconds)
+        engine = SearchEngine(
+            settings.index_dir, settings.synonyms_file, settings.refresh_seconds, settings.cache_size
+        )
         current_app.extensions[_KEY] = engine
     return engine
 
