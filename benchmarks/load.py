@@ -1,12 +1,14 @@
 """Throughput and latency over HTTP: our server against two baselines, with `wrk`.
 
     python -m benchmarks.load [--sizes 10000,100000] [--concurrency 1,8] [--duration 20]
-                              [--workdir DIR] [--seed 1]
+                              [--workdir DIR] [--seed 1] [--servers ours,naive,...]
 
 For each size, the generated entries (cached in WORKDIR, as `run.py` and `web.py` cache
 them) are indexed three ways, each once and reused on later runs:
 
-- ours       `coopsearch serve --workers 2` (gunicorn), COOPSEARCH_RATE_LIMIT=off;
+- ours       `coopsearch serve --workers 2` (gunicorn), COOPSEARCH_RATE_LIMIT=off, with its
+             result cache (the default), and again as `ours-nocache` with
+             COOPSEARCH_CACHE_SIZE=0, where every request runs a search;
 - naive      `benchmarks.naive_app` under gunicorn with 2 workers (Flask + Whoosh, a new
              searcher per request, the stock MultifieldParser, `groupedby` facets);
 - datasette  `datasette serve` over `benchmarks.datasette_app`'s SQLite + FTS5 database.
@@ -64,6 +66,7 @@ PER_PAGE = 10
 START_TIMEOUT = 120.0
 WARM_UP_SECONDS = 3
 WRK_TIMEOUT = "60s"  # a slow answer is a latency to report, not a socket error
+SERVERS = ("ours", "ours-nocache", "trivial", "naive", "datasette")
 TARGETS = {"ours_over_naive_c8": 20.0, "ours_over_datasette_c8": 100.0, "search_over_trivial": 0.25}
 
 
@@ -88,7 +91,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="generated entries, indexes and load-results.json go here",
     )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="sample library")
+    parser.add_argument(
+        "--servers",
+        default=",".join(SERVERS),
+        help=f"servers to measure, comma-separated, from {','.join(SERVERS)}",
+    )
     args = parser.parse_args(argv)
+    args.servers = [name for name in args.servers.split(",") if name]
+    unknown = set(args.servers) - set(SERVERS)
+    if unknown:
+        parser.error(f"unknown servers: {', '.join(sorted(unknown))}; known: {', '.join(SERVERS)}")
     args.sizes = [int(s) for s in args.sizes.split(",") if s]
     args.concurrency = [int(c) for c in args.concurrency.split(",") if c]
     return args
@@ -171,14 +183,23 @@ class Server:
     probe: str
 
 
-def ours_server(index_dir: Path, port: int) -> Server:
+def ours_server(index_dir: Path, port: int, cache: bool = True) -> Server:
+    """Our server as deployed (result cache on, its default), or with the cache off so that
+    every request runs a search, as a stream of all-different queries would."""
     command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
     env = {
         "COOPSEARCH_SYNONYMS": str(SYNONYMS_FILE),
         "COOPSEARCH_THEMES": str(THEMES_FILE),
         "COOPSEARCH_RATE_LIMIT": "off",  # the limiter would cut the load off, as it should
     }
-    return Server("ours", command + ["--port", str(port), "--workers", "2"], env, "/api/v1/themes")
+    if not cache:
+        env["COOPSEARCH_CACHE_SIZE"] = "0"
+    name = "ours" if cache else "ours-nocache"
+    return Server(name, command + ["--port", str(port), "--workers", "2"], env, "/api/v1/themes")
+
+
+def ours_uncached_server(index_dir: Path, port: int) -> Server:
+    return ours_server(index_dir, port, cache=False)
 
 
 def naive_server(index_dir: Path, port: int) -> Server:
@@ -395,17 +416,18 @@ def run_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
     scratch.mkdir(parents=True, exist_ok=True)
     ours_lists = {"full": [ours_path(r) for r in mix], "search": [ours_path(r) for r in searches]}
     plan = [
-        (ours_server, "ours", ours_lists),
-        (ours_server, "ours", {"trivial": [TRIVIAL_PATH]}),
-        (naive_server, "naive", {"search": [naive_path(r) for r in searches]}),
-        (datasette_server, "datasette", {"search": lambda base: datasette_paths(searches, base)}),
+        ("ours", ours_server, "ours", ours_lists),
+        ("ours-nocache", ours_uncached_server, "ours", ours_lists),
+        ("trivial", ours_server, "ours", {"trivial": [TRIVIAL_PATH]}),
+        ("naive", naive_server, "naive", {"search": [naive_path(r) for r in searches]}),
+        ("datasette", datasette_server, "datasette", {"search": lambda b: datasette_paths(searches, b)}),
     ]
     servers: dict[str, Any] = {}
-    for make, store, mixes in plan:
+    for label, make, store, mixes in plan:
+        if label not in args.servers:
+            continue
         port = free_port()
-        measured = measure_server(make(stores[store], port), port, mixes, args, scratch)
-        label = "trivial" if "trivial" in mixes else store
-        servers[label] = measured
+        servers[label] = measure_server(make(stores[store], port), port, mixes, args, scratch)
     kinds = {kind: sum(r.kind == kind for r in mix) for kind in ("short", "long", "paged", "suggest")}
     return {"mix": kinds, "servers": servers, "ratios": ratios(servers, args.concurrency)}
 
@@ -418,13 +440,15 @@ def _rps(servers: dict[str, Any], name: str, mix: str, concurrency: int) -> floa
 def ratios(servers: dict[str, Any], levels: Sequence[int]) -> dict[str, Any]:
     """Ours' search list over each baseline, and over the trivial endpoint, per concurrency."""
     out: dict[str, Any] = {}
-    for c in levels:
-        ours = _rps(servers, "ours", "search", c)
-        for name, other in (("naive", ("naive", "search")), ("datasette", ("datasette", "search"))):
-            theirs = _rps(servers, *other, c)
-            out[f"ours_over_{name}_c{c}"] = ours / theirs if ours and theirs else None
-        trivial = _rps(servers, "trivial", "trivial", c)
-        out[f"search_over_trivial_c{c}"] = ours / trivial if ours and trivial else None
+    for label in ("ours", "ours-nocache"):
+        prefix = label.replace("-", "_")
+        for c in levels:
+            ours = _rps(servers, label, "search", c)
+            for name in ("naive", "datasette"):
+                theirs = _rps(servers, name, "search", c)
+                out[f"{prefix}_over_{name}_c{c}"] = ours / theirs if ours and theirs else None
+            trivial = _rps(servers, "trivial", "trivial", c)
+            out[f"{prefix}_search_over_trivial_c{c}"] = ours / trivial if ours and trivial else None
     return out
 
 
@@ -433,7 +457,7 @@ def ratios(servers: dict[str, Any], levels: Sequence[int]) -> dict[str, Any]:
 
 def table(results: dict[str, Any]) -> str:
     lines = [
-        f"{'size':>7} {'server/list':<17} {'c':>2} {'req/s':>9} "
+        f"{'size':>7} {'server/list':<21} {'c':>2} {'req/s':>9} "
         f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}"
     ]
     for size, one in results["sizes"].items():
@@ -441,7 +465,7 @@ def table(results: dict[str, Any]) -> str:
             for mix, runs in server["runs"].items():
                 for r in runs:
                     lines.append(
-                        f"{int(size):>7,} {name + '/' + mix:<17} {r['concurrency']:>2} "
+                        f"{int(size):>7,} {name + '/' + mix:<21} {r['concurrency']:>2} "
                         f"{r['req_per_s']:>9,.1f} "
                         f"{r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['errors']:>6}"
                     )

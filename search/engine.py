@@ -84,7 +84,7 @@ class SearchEngine:
         self.index_dir = Path(index_dir)
         self.synonyms = Synonyms(Path(synonyms_path) if synonyms_path else None)
         self.refresh_seconds = refresh_seconds
-        self.cache: ResultCache[SearchResults] = ResultCache(cache_size)
+        self.cache: ResultCache[SearchResults | tuple] = ResultCache(cache_size)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._retired: Snapshot | None = None
@@ -291,11 +291,16 @@ class SearchEngine:
         if not text.strip():
             return []
         snap = self.snapshot()
+        key, table = ("complete", text, limit), self.synonyms.table()
+        cached = self.cache.get(key, snap, table)
+        if cached is not None:
+            return list(cached)
         words = complete_word(snap.searcher, last, max(1, limit // 2)) if last else []
         found = [Completion("term", head + word) for word in words]
         query = found[0].text if found else text
         titles = self.search(SearchRequest(query=query, per_page=limit, facets=False, snippets=False)).hits
         found.extend(Completion("title", hit.title, hit.id) for hit in titles)
+        self.cache.put(key, tuple(found[:limit]), snap, table)
         return found[:limit]
 
     # -- entries, related entries, themes -----------------------------------------------
@@ -340,10 +345,15 @@ class SearchEngine:
     def themes(self) -> list[tuple[Theme, int]]:
         """The themes of the library with how many entries each has, in file order."""
         snap = self.snapshot()
+        cached = self.cache.get("themes", snap)
+        if cached is not None:
+            return list(cached)
         index = snap.data.facets["themes"]
         counts = index.counts(snap.data.live)
         by_value = {v: int(c) for v, c in zip(index.values, counts, strict=True)}
-        return [(theme, by_value.get(theme.id, 0)) for theme in snap.themes.values()]
+        found = [(theme, by_value.get(theme.id, 0)) for theme in snap.themes.values()]
+        self.cache.put("themes", tuple(found), snap)
+        return found
 
     def stats(self) -> dict[str, object]:
         snap = self.snapshot()

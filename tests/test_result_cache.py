@@ -79,3 +79,17 @@ def test_changed_synonyms_are_never_answered_with_older_results(library_index, t
         assert ids(engine, "trike") == ["tricycle-delivery"]
     finally:
         engine.close()
+
+
+def test_autocomplete_is_cached_too_and_follows_the_index(index_copy, library_copy):
+    engine = SearchEngine(index_copy, SYNONYMS, refresh_seconds=0, cache_size=64)
+    try:
+        first = engine.complete("tricy", 8)
+        hits = engine.cache.hits
+        assert engine.complete("tricy", 8) == first and engine.cache.hits == hits + 1
+        write_entry(library_copy, "tricyclists", "Tricyclists Unite", "Tricycles.")
+        build_index(index_copy, [library_copy])
+        assert "tricyclists" in {c.id for c in engine.complete("tricy", 8)}
+        assert "tricyclists" not in {c.id for c in first}
+    finally:
+        engine.close()
