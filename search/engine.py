@@ -67,6 +67,7 @@ class Snapshot:
     built_at: str
     norms: dict = field(default_factory=dict)
     modified: float = 0.0
+    theme_counts: tuple[tuple[Theme, int], ...] | None = None
 
 
 class SearchEngine:
@@ -151,6 +152,11 @@ class SearchEngine:
     def modified(self) -> dt.datetime:
         """When the index being served last changed (UTC): for Last-Modified and feeds."""
         return dt.datetime.fromtimestamp(int(self.snapshot().modified), dt.UTC)
+
+    def state(self) -> tuple[str, dt.datetime]:
+        """`version` and `modified` of one and the same snapshot."""
+        snap = self.snapshot()
+        return snap.version, dt.datetime.fromtimestamp(int(snap.modified), dt.UTC)
 
     def close(self) -> None:
         for snap in (self._snapshot, self._retired):
@@ -267,7 +273,7 @@ class SearchEngine:
         end = start + request.per_page
         if start >= len(docnums):
             return docnums[:0]
-        first = pinned[np.isin(pinned, docnums)]
+        first = pinned[np.isin(pinned, docnums)] if len(pinned) else pinned
         rest = docnums[~np.isin(docnums, first)] if len(first) else docnums
         order = _order(data, rest, evaluation, request.sort, limit=end)
         if not len(first):
@@ -345,15 +351,12 @@ class SearchEngine:
     def themes(self) -> list[tuple[Theme, int]]:
         """The themes of the library with how many entries each has, in file order."""
         snap = self.snapshot()
-        cached = self.cache.get("themes", snap)
-        if cached is not None:
-            return list(cached)
-        index = snap.data.facets["themes"]
-        counts = index.counts(snap.data.live)
-        by_value = {v: int(c) for v, c in zip(index.values, counts, strict=True)}
-        found = [(theme, by_value.get(theme.id, 0)) for theme in snap.themes.values()]
-        self.cache.put("themes", tuple(found), snap)
-        return found
+        if snap.theme_counts is None:  # once per snapshot: every API search asks
+            index = snap.data.facets["themes"]
+            counts = index.counts(snap.data.live)
+            by_value = {v: int(c) for v, c in zip(index.values, counts, strict=True)}
+            snap.theme_counts = tuple((theme, by_value.get(theme.id, 0)) for theme in snap.themes.values())
+        return list(snap.theme_counts)
 
     def stats(self) -> dict[str, object]:
         snap = self.snapshot()

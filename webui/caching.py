@@ -70,8 +70,17 @@ def _is_cacheable() -> bool:
     return bool(getattr(view, "cacheable", False)) and not _private_request(view)
 
 
+def _index_state() -> tuple[str, dt.datetime]:
+    """The index version and its time, read once per request before the view runs: a worker
+    that switches to a new version during the request then gives the page an older tag (the
+    next request gets a 200) rather than a newer one (a cache would keep the old page as new)."""
+    if "index_state" not in g:
+        g.index_state = get_engine().state()
+    return g.index_state
+
+
 def _etag() -> str:
-    tag = f"{get_engine().version}-{current_app.config['COOPSEARCH_FINGERPRINT']}"
+    tag = f"{_index_state()[0]}-{current_app.config['COOPSEARCH_FINGERPRINT']}"
     # A response that depends on more than the index (a collection's version) says so in
     # `g.etag_extra`, set by a url_value_preprocessor: those run before `start` below.
     extra = g.get("etag_extra")
@@ -79,7 +88,7 @@ def _etag() -> str:
 
 
 def _last_modified() -> dt.datetime:
-    modified = get_engine().modified
+    modified = _index_state()[1]
     extra = g.get("modified_extra")
     return max(modified, extra) if extra else modified
 
@@ -114,6 +123,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def start() -> Response | None:
         g.started = time.perf_counter()
+        if _is_cacheable():
+            _index_state()
         return _not_modified()
 
     @app.after_request
