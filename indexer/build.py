@@ -28,6 +28,7 @@ from search.schema import SCHEMA_VERSION, build_schema
 
 from .autothemes import assign
 from .lock import WriteLock
+from .parallel import SafeMpWriter
 from .records import Curation, Entry, InvalidEntry
 from .themes import Themes
 
@@ -168,9 +169,18 @@ def _next_generation(root: Path) -> Path:
 
 
 def _clear_leftovers(root: Path) -> None:
-    """Remove half-built generations of crashed runs (we hold the lock, so none is live)."""
+    """Remove what crashed runs left (we hold the lock, so none of it is live): half-built
+    generations, finished ones never made current, and a half-written pointer."""
     for path in root.glob(f"{store.GEN_PREFIX}*.building"):
         shutil.rmtree(path, ignore_errors=True)
+    try:
+        current = store.current_generation(root).name
+    except store.IndexUnavailable:
+        current = None
+    for gen in store.generations(root):
+        if current is not None and gen.name > current:
+            shutil.rmtree(gen, ignore_errors=True)
+    (root / (store.CURRENT + ".tmp")).unlink(missing_ok=True)
 
 
 def _prune(root: Path, keep: Path) -> None:
@@ -199,10 +209,38 @@ def _fsync_tree(folder: Path) -> None:
 def build_generation(
     root: Path, prepared: Iterator[Prepared], themes: Themes, report: IndexReport, procs: int = 1
 ) -> Path:
-    """Write a complete new generation from `prepared` and switch `CURRENT` to it."""
+    """Write a complete new generation from `prepared` and switch `CURRENT` to it.
+
+    On any failure (a full disk, an interruption) the new folder is removed, so the space
+    comes back and the previous generation stays current.
+    """
     _clear_leftovers(root)
     final = _next_generation(root)
     building = final.with_name(final.name + ".building")
+    try:
+        _write_generation(building, prepared, themes, report, procs)
+        os.replace(building, final)
+        store.point_current(root, final)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        if _current_name(root) != final.name:
+            shutil.rmtree(final, ignore_errors=True)
+        raise
+    _prune(root, final)
+    report.generation = final.name
+    return final
+
+
+def _current_name(root: Path) -> str | None:
+    try:
+        return store.current_generation(root).name
+    except store.IndexUnavailable:
+        return None
+
+
+def _write_generation(
+    building: Path, prepared: Iterator[Prepared], themes: Themes, report: IndexReport, procs: int
+) -> None:
     building.mkdir(parents=True)
     ix = windex.create_in(str(building), build_schema())
     try:
@@ -213,21 +251,22 @@ def build_generation(
                     writer.add_document(**document(p))
                 writer.commit(mergetype=writing.NO_MERGE)
             except BaseException:
-                writer.cancel()
+                _cancel(writer)
                 raise
             report.added += len(batch)
-    except BaseException:
+    finally:
         ix.close()
-        shutil.rmtree(building, ignore_errors=True)
-        raise
-    ix.close()
     _write_meta(building, themes, {"entries": report.added})
     _fsync_tree(building)
-    os.replace(building, final)
-    store.point_current(root, final)
-    _prune(root, final)
-    report.generation = final.name
-    return final
+
+
+def _cancel(writer: IndexWriter) -> None:
+    """Cancel after a failure; cancelling may fail the same way (a full disk), and the
+    caller removes the folder anyway, so the first error is the one worth reporting."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
 
 
 def _batches(items: Iterator[Prepared], size: int) -> Iterator[list[Prepared]]:
@@ -243,7 +282,7 @@ def _batches(items: Iterator[Prepared], size: int) -> Iterator[list[Prepared]]:
 
 def _writer(ix: windex.Index, procs: int) -> IndexWriter:
     if procs > 1:
-        return ix.writer(procs=procs, limitmb=WRITER_MB // procs, multisegment=True)
+        return SafeMpWriter(ix, procs=procs, limitmb=WRITER_MB // procs, multisegment=True)
     return ix.writer(limitmb=WRITER_MB)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from .build import (
     WRITER_MB,
     IndexReport,
     Prepared,
+    _cancel,
     _unique,
     build_generation,
     document,
@@ -82,36 +84,62 @@ def _apply(
     report: IndexReport,
     state: dict[str, Existing],
 ) -> None:
-    dest = gen / store.THEMES
-    if themes.needs_writing(dest):
-        themes.write(dest)  # before the commit: a reader that sees the commit sees these themes
     ix = windex.open_dir(str(gen))
     try:
-        writer = ix.writer(limitmb=WRITER_MB)
-        try:
-            for p in prepared:
-                old = state.get(p.entry.id)
-                if old is not None and old.hash == p.hash:
-                    report.unchanged += 1
-                    continue
-                writer.update_document(**document(p))
-                if old is None:
-                    report.added += 1
-                else:
-                    report.updated += 1
-            for doc_id in delete_ids:
-                writer.delete_by_term("id", doc_id)
-                report.deleted += 1
-            writer.commit()
-        except BaseException:
-            writer.cancel()
-            raise
+        _drop_uncommitted(ix)  # what a crashed run left
+        dest = gen / store.THEMES
+        if themes.needs_writing(dest):
+            themes.write(dest)  # before the commit: a reader that sees the commit sees these themes
+        _commit(ix, prepared, delete_ids, report, state)
+    except BaseException:
+        _drop_uncommitted(ix)
+        raise
     finally:
         ix.close()
     meta = store.read_meta(gen)
     meta["updated_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     store.write_meta(gen, meta)
     report.generation = gen.name
+
+
+def _commit(
+    ix: windex.FileIndex,
+    prepared: list[Prepared],
+    delete_ids: Iterable[str],
+    report: IndexReport,
+    state: dict[str, Existing],
+) -> None:
+    writer = ix.writer(limitmb=WRITER_MB)
+    try:
+        for p in prepared:
+            old = state.get(p.entry.id)
+            if old is not None and old.hash == p.hash:
+                report.unchanged += 1
+                continue
+            writer.update_document(**document(p))
+            if old is None:
+                report.added += 1
+            else:
+                report.updated += 1
+        for doc_id in delete_ids:
+            writer.delete_by_term("id", doc_id)
+            report.deleted += 1
+        writer.commit()
+    except BaseException:
+        _cancel(writer)
+        raise
+
+
+def _drop_uncommitted(ix: windex.FileIndex) -> None:
+    """Delete what a failed or crashed commit left (so that a full disk gets its space back):
+    segment files no commit refers to, Whoosh's scratch folder, half-written copies. The last
+    commit's files, which readers use, are kept; the caller holds the write lock."""
+    folder = Path(ix.storage.folder)
+    windex.clean_files(ix.storage, ix.indexname, ix.latest_generation(), ix._segments())
+    shutil.rmtree(folder / f"{ix.indexname}.tmp", ignore_errors=True)
+    for tmp in folder.glob("*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
 
 
 def _current_or_none(root: Path) -> Path | None:

@@ -127,21 +127,24 @@ class SearchEngine:
             searcher = ix.searcher()
         except Exception as exc:  # Whoosh raises many kinds for a damaged folder
             raise IndexUnavailable(f"cannot open the index at {gen}: {exc}") from exc
-        data = load_docdata(searcher.reader())
-        themes_file = gen / store.THEMES
-        themes = load_themes(themes_file) if themes_file.exists() else {}
-        version = f"{gen.name}.{ix.latest_generation()}"
-        return Snapshot(
-            gen,
-            searcher,
-            data,
-            PostingsCache(searcher.reader()),
-            themes,
-            version,
-            str(meta.get("built_at", "")),
-            ranking.length_norms(data),
-            store.modified_at(gen),
-        )
+        try:
+            data = load_docdata(searcher.reader())
+            themes_file = gen / store.THEMES
+            themes = load_themes(themes_file) if themes_file.exists() else {}
+            return Snapshot(
+                gen,
+                searcher,
+                data,
+                PostingsCache(searcher.reader()),
+                themes,
+                f"{gen.name}.{ix.latest_generation()}",
+                str(meta.get("built_at", "")),
+                ranking.length_norms(data),
+                store.modified_at(gen),
+            )
+        except Exception as exc:  # a folder Whoosh opens but we cannot read: not our index
+            searcher.close()
+            raise IndexUnavailable(f"cannot read the index at {gen}: {exc}") from exc
 
     @property
     def version(self) -> str:

@@ -52,7 +52,7 @@ def current_generation(root: Path) -> Path:
         name = pointer.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         raise IndexUnavailable(f"no index at {root}: run `coopsearch index SOURCE...` to build one") from None
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not text (a damaged file)
         raise IndexUnavailable(f"cannot read {pointer}: {exc}") from exc
     gen = root / name
     if not name.startswith(GEN_PREFIX) or not gen.is_dir():

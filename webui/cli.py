@@ -7,6 +7,7 @@ COOPSEARCH_INDEX variable mean the same thing everywhere.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -102,9 +103,25 @@ def index(
     except (SourceError, ThemesFileError, IndexLocked, DatabaseError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:
+        click.echo(f"error: {_write_failure(settings.index_dir, exc)}", err=True)
+        sys.exit(2)
     _print_report(report)
     if strict and report.skipped:
         sys.exit(1)
+
+
+def _write_failure(index_dir: Path, exc: OSError) -> str:
+    """What a librarian should know when the index could not be written: a rebuild is built
+    aside and an update is one atomic commit, so the index being served is unchanged."""
+    unchanged = "the index was left as it was (the version being served, if any, still is)"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            f"the disk holding {index_dir} is full ({exc.strerror}); {unchanged}. "
+            "Free some space there (or move the index to a larger disk) and run this again."
+        )
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"could not write the index at {index_dir}: {exc.strerror or exc}{where}; {unchanged}."
 
 
 def _print_report(report: IndexReport) -> None:

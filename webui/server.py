@@ -8,13 +8,35 @@ that process also stops by itself if the master goes away without saying so.
 from __future__ import annotations
 
 import subprocess
+import time
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers.sync import SyncWorker
 
 from . import create_app
 from .config import Settings
 
 SYNC_STOP_SECONDS = 10
+GRACEFUL_SECONDS = 20
+#: How long a stopping worker keeps answering connections that were already waiting.
+DRAIN_SECONDS = 10
+
+
+class DrainingWorker(SyncWorker):
+    """Gunicorn's sync worker that, told to stop (SIGTERM), first answers the connections
+    already waiting to be accepted: gunicorn's own drops them, so clients that had sent a
+    request saw it reset. The master has stopped listening by then, so the wait is bounded
+    by what was queued (and by DRAIN_SECONDS under a flood)."""
+
+    def run(self) -> None:
+        super().run()
+        deadline = time.monotonic() + DRAIN_SECONDS
+        for listener in self.sockets:
+            while time.monotonic() < deadline:
+                try:
+                    self.accept(listener)
+                except OSError:  # nothing left waiting (EAGAIN), or the socket is gone
+                    break
 
 
 class _Server(BaseApplication):
@@ -28,7 +50,8 @@ class _Server(BaseApplication):
         self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
         self.cfg.set("workers", self.settings.workers)
         self.cfg.set("accesslog", "-")
-        self.cfg.set("graceful_timeout", 20)
+        self.cfg.set("graceful_timeout", GRACEFUL_SECONDS)
+        self.cfg.set("worker_class", DrainingWorker)
         if self.sync_command:
             self.cfg.set("when_ready", self.start_sync)
             self.cfg.set("on_exit", self.stop_sync)
