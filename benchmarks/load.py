@@ -473,7 +473,7 @@ def table(results: dict[str, Any]) -> str:
             rss = ", ".join(f"{m['role']} {m['rss_mb']:.0f}" for m in server["memory"])
             lines.append(f"{int(size):>7,} memory {name:<10} VmRSS MB: {rss}")
         for key, value in one["ratios"].items():
-            lines.append(f"{int(size):>7,} {key:<30} {'n/a' if value is None else f'{value:,.2f}x'}")
+            lines.append(f"{int(size):>7,} {key:<38} {'n/a' if value is None else f'{value:,.2f}x'}")
     return "\n".join(lines)
 
 

@@ -42,7 +42,7 @@ from .models import (
 )
 from .postings import PostingsCache
 from .query import Group, Text, parse_query
-from .suggest import suggest
+from .suggest import Vocabulary, suggest
 from .synonyms import Synonyms
 from .themes import load_themes
 
@@ -68,6 +68,11 @@ class Snapshot:
     norms: dict = field(default_factory=dict)
     modified: float = 0.0
     theme_counts: tuple[tuple[Theme, int], ...] | None = None
+    vocabulary: Vocabulary | None = None
+
+    def __post_init__(self) -> None:
+        if self.vocabulary is None:
+            self.vocabulary = Vocabulary(self.searcher.reader())
 
 
 class SearchEngine:
@@ -209,10 +214,10 @@ class SearchEngine:
         page = self._page(snap.data, docnums, evaluation, request, pinned)
         hits = tuple(self._hit(snap, int(d), evaluation, request.snippets) for d in page)
         suggestion = None
-        if evaluation.missing_words and (
+        if request.spelling and evaluation.missing_words and (
             len(docnums) == 0 or len(request.query.split()) <= SUGGEST_MAX_WORDS
         ):
-            suggestion = suggest(snap.searcher, request.query, evaluation.missing_words)
+            suggestion = suggest(snap.searcher, request.query, evaluation.missing_words, snap.vocabulary)
         relaxations = _relaxations(request, matched, filters, snap.themes) if len(docnums) == 0 else ()
         took = (time.perf_counter() - started) * 1000
         return SearchResults(request, len(docnums), hits, facets, suggestion, took, relaxations)
@@ -307,7 +312,9 @@ class SearchEngine:
         words = complete_word(snap.searcher, last, max(1, limit // 2)) if last else []
         found = [Completion("term", head + word) for word in words]
         query = found[0].text if found else text
-        titles = self.search(SearchRequest(query=query, per_page=limit, facets=False, snippets=False)).hits
+        titles = self.search(
+            SearchRequest(query=query, per_page=limit, facets=False, snippets=False, spelling=False)
+        ).hits
         found.extend(Completion("title", hit.title, hit.id) for hit in titles)
         self.cache.put(key, tuple(found[:limit]), snap, table)
         return found[:limit]

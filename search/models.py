@@ -54,6 +54,8 @@ class SearchRequest:
     facets: bool = True
     author_facet_size: int = 20
     snippets: bool = True
+    #: Look for a "did you mean" when words are not in the index (autocomplete does not).
+    spelling: bool = True
     #: Search only within this part of the library (a collection); None: the whole library.
     scope: Scope | None = None
 

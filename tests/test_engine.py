@@ -587,3 +587,28 @@ def test_ranking_only_the_first_page_gives_the_same_order_as_sorting_everything(
             full = _order(data, docnums, evaluation, sort)
             for limit in (1, 10, 30, 200):
                 assert list(_order(data, docnums, evaluation, sort, limit)) == list(full[:limit])
+
+
+def test_spelling_candidates_are_the_words_whoosh_finds_within_the_distance(engine):
+    """`Vocabulary.within` walks the same automaton over one sorted list: it must find what
+    Whoosh's `terms_within` finds in every segment and field, for near and far misspellings."""
+    from search.suggest import _FIELDS, Vocabulary
+
+    reader = engine.snapshot().searcher.reader()
+    vocabulary = Vocabulary(reader)
+    words = sorted({t.decode() for f in _FIELDS for t in reader.lexicon(f)})
+    typos = [w[:-1] for w in words[::5]] + [w[0] + w[2:] for w in words[::7] if len(w) > 3]
+    typos += ["tricylce", "mondragn", "cooperatvie", "zzzz"]
+    for typo in typos:
+        for maxdist in (1, 2):
+            whoosh = set()
+            for leaf, _ in reader.leaf_readers():
+                for field in _FIELDS:
+                    whoosh.update(leaf.terms_within(field, typo, maxdist, prefix=1))
+            assert vocabulary.within(typo, maxdist) == whoosh - {typo}, (typo, maxdist)
+
+
+def test_autocomplete_titles_skip_the_spelling_correction(engine):
+    results = engine.search(SearchRequest(query="tricylce", spelling=False))
+    assert results.suggestion is None
+    assert engine.search(SearchRequest(query="tricylce")).suggestion == "tricycle"
