@@ -254,3 +254,14 @@ def test_a_page_from_the_old_index_is_never_revalidated_as_current(index_copy, l
         f"the page without the new entry was confirmed as current ({again.status})"
     )
     assert again.get_json()["total"] == 1
+
+
+def test_every_worker_opens_the_index_when_it_starts(index_copy: Path, tmp_path: Path):
+    """The readiness probe reaches one worker; the others must not leave opening the index
+    (seconds at 100,000 entries) to their first visitor."""
+    with serve(index_copy, tmp_path / "serve.log", workers=3) as base:
+        wait_until(
+            lambda: all(workers_holding([base], segments(index_copy)).values()),
+            "every worker has the index open without a request",
+        )
+        assert len(workers_holding([base], segments(index_copy))) == 3
