@@ -84,9 +84,16 @@ class SearchEngine:
         synonyms_path: Path | str | None = None,
         refresh_seconds: float = 1.0,
         cache_size: int = 0,
+        background_refresh: bool = False,
     ) -> None:
         """`cache_size`: how many search results to keep for repeated identical searches
-        (0: none); a cached result is only used with the index version it came from."""
+        (0: none); a cached result is only used with the index version it came from.
+
+        `background_refresh`: a thread checks for new index versions and opens them while
+        searches go on with the version they have (opening takes seconds at 100,000 entries,
+        which the request that noticed the change would otherwise wait for); without it, as
+        in the command line and tests, the search that notices a new version opens it.
+        """
         self.index_dir = Path(index_dir)
         self.synonyms = Synonyms(Path(synonyms_path) if synonyms_path else None)
         self.refresh_seconds = refresh_seconds
@@ -95,35 +102,73 @@ class SearchEngine:
         self._snapshot: Snapshot | None = None
         self._retired: Snapshot | None = None
         self._checked = 0.0
+        self.background_refresh = background_refresh
+        self._watcher: threading.Thread | None = None
+        self._closed = False
 
     # -- snapshots -----------------------------------------------------------------------
 
-    def snapshot(self) -> Snapshot:
-        """The current snapshot, reopened if the index changed since the last check."""
-        now = time.monotonic()
+    def snapshot(self, wait: bool = False) -> Snapshot:
+        """The current snapshot, reopened if the index changed since the last check.
+
+        With `background_refresh`, a thread does the checking and opening once the first
+        snapshot is open, and this returns at once; `wait` checks now and opens a new
+        version before returning (after this process changed the index itself)."""
         snap = self._snapshot
-        if snap is not None and now - self._checked < self.refresh_seconds:
-            return snap
+        if snap is not None and not wait:
+            if self.background_refresh or time.monotonic() - self._checked < self.refresh_seconds:
+                return snap
         with self._lock:
-            self._checked = now
+            self._checked = time.monotonic()
             snap = self._snapshot
             try:
-                gen = store.current_generation(self.index_dir)
-                if snap is not None and snap.generation == gen and snap.searcher.up_to_date():
-                    return snap
-                fresh = self._open(gen)
+                fresh = self._changed(snap)
             except IndexUnavailable as exc:
                 if snap is None:
                     raise
                 # Keep answering from the version we have rather than failing every search.
                 log.error("keeping index version %s: %s", snap.version, exc)
                 return snap
-            if self._retired is not None:
-                self._retired.searcher.close()
-            # The replaced snapshot may still be in use by a request in another thread: close
-            # it only at the next swap.
-            self._retired, self._snapshot = snap, fresh
-            return fresh
+            if fresh is not None:
+                self._swap(fresh)
+            if self.background_refresh and self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch, name="coopsearch-refresh", daemon=True)
+                self._watcher.start()
+            return self._snapshot
+
+    def _changed(self, snap: Snapshot | None) -> Snapshot | None:
+        """A snapshot of the index's current version if it is not `snap`'s, else None."""
+        gen = store.current_generation(self.index_dir)
+        if snap is not None and snap.generation == gen and snap.searcher.up_to_date():
+            return None
+        return self._open(gen)
+
+    def _watch(self) -> None:
+        """Every `refresh_seconds`, open a new version if there is one, while searches go on
+        with the one they have; a worker with no requests to answer still keeps up."""
+        while not self._closed:
+            time.sleep(self.refresh_seconds)
+            snap = self._snapshot
+            try:
+                fresh = self._changed(snap)
+            except Exception as exc:  # noqa: BLE001 - logged; the next round tries again
+                log.error("keeping index version %s: %s", snap.version if snap else "-", exc)
+                continue
+            if fresh is None:
+                continue
+            with self._lock:
+                # Something newer may have been opened meanwhile (`snapshot(wait=True)`).
+                if self._closed or self._snapshot is not snap:
+                    fresh.searcher.close()
+                else:
+                    self._swap(fresh)
+
+    def _swap(self, fresh: Snapshot) -> None:
+        """Serve `fresh` from now on. The replaced snapshot may still be in use by a request
+        in another thread: it is closed only at the next swap."""
+        if self._retired is not None:
+            self._retired.searcher.close()
+        self._retired, self._snapshot = self._snapshot, fresh
 
     def _open(self, gen: Path) -> Snapshot:
         meta = store.read_meta(gen)
@@ -167,10 +212,12 @@ class SearchEngine:
         return snap.version, dt.datetime.fromtimestamp(int(snap.modified), dt.UTC)
 
     def close(self) -> None:
-        for snap in (self._snapshot, self._retired):
-            if snap is not None:
-                snap.searcher.close()
-        self._snapshot = self._retired = None
+        with self._lock:
+            self._closed = True
+            for snap in (self._snapshot, self._retired):
+                if snap is not None:
+                    snap.searcher.close()
+            self._snapshot = self._retired = None
 
     # -- searching -----------------------------------------------------------------------
 

@@ -93,3 +93,37 @@ def test_autocomplete_is_cached_too_and_follows_the_index(index_copy, library_co
         assert "tricyclists" not in {c.id for c in first}
     finally:
         engine.close()
+
+
+def test_a_background_engine_keeps_up_with_the_index_without_being_asked(index_copy, library_copy):
+    """As served: a thread opens new versions while searches go on with the one they have,
+    so a worker with no requests is current when the next one comes."""
+    import time
+
+    engine = SearchEngine(index_copy, SYNONYMS, refresh_seconds=0.1, background_refresh=True)
+    try:
+        before = engine.version
+        write_entry(library_copy, "quiet-trike", "A Quiet Tricycle Co-op", "Tricycles.")
+        build_index(index_copy, [library_copy])
+        deadline = time.monotonic() + 10
+        while engine.version == before:  # `version` itself never opens anything here
+            assert time.monotonic() < deadline, "the engine did not pick up the new version"
+            time.sleep(0.05)
+        assert "quiet-trike" in ids(engine, "tricycle")
+    finally:
+        engine.close()
+
+
+def test_a_background_engine_opens_a_new_version_at_once_when_asked_to_wait(index_copy, library_copy):
+    """After this process changed the index itself (staff fixing themes), it must not show
+    the old version until the next round of the thread."""
+    engine = SearchEngine(index_copy, SYNONYMS, refresh_seconds=3600, background_refresh=True)
+    try:
+        before = ids(engine, "tricycle")
+        write_entry(library_copy, "loud-trike", "A Loud Tricycle Co-op", "Tricycles.")
+        build_index(index_copy, [library_copy])
+        assert ids(engine, "tricycle") == before  # the thread sleeps for an hour
+        engine.snapshot(wait=True)
+        assert "loud-trike" in ids(engine, "tricycle")
+    finally:
+        engine.close()

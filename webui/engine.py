@@ -9,6 +9,8 @@ from search import SearchEngine
 from .config import Settings
 
 _KEY = "coopsearch.engine"
+#: App config key: open new index versions in a thread (set by `coopsearch serve`).
+BACKGROUND_REFRESH = "COOPSEARCH_BACKGROUND_REFRESH"
 
 
 def get_engine() -> SearchEngine:
@@ -17,7 +19,11 @@ def get_engine() -> SearchEngine:
     if engine is None:
         settings: Settings = current_app.config["COOPSEARCH"]
         engine = SearchEngine(
-            settings.index_dir, settings.synonyms_file, settings.refresh_seconds, settings.cache_size
+            settings.index_dir,
+            settings.synonyms_file,
+            settings.refresh_seconds,
+            settings.cache_size,
+            background_refresh=current_app.config.get(BACKGROUND_REFRESH, False),
         )
         current_app.extensions[_KEY] = engine
     return engine

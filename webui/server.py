@@ -17,7 +17,7 @@ from search import IndexUnavailable
 
 from . import create_app
 from .config import Settings
-from .engine import get_engine
+from .engine import BACKGROUND_REFRESH, get_engine
 
 SYNC_STOP_SECONDS = 10
 GRACEFUL_SECONDS = 20
@@ -73,7 +73,11 @@ class _Server(BaseApplication):
             self.cfg.set("on_exit", self.stop_sync)
 
     def load(self):
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        # Served: a worker opens a new index version in a thread while it goes on answering
+        # from the old one (in-process uses, tests among them, open it on the spot).
+        app.config[BACKGROUND_REFRESH] = True
+        return app
 
     def start_sync(self, arbiter) -> None:
         self.sync_process = subprocess.Popen(self.sync_command)

@@ -96,6 +96,7 @@ def _retheme(cur: Curation, **options) -> IndexReport:
     """Apply staff's themes to the index at once; its warnings are shown to staff."""
     index_dir, wait = curation.index_target()
     report = indexer.retheme(index_dir, cur, wait=wait, **options)
+    get_engine().snapshot(wait=True)  # the page staff see next shows their change
     for warning in report.warnings:
         flash(warning)
     return report
