@@ -39,6 +39,7 @@ import tempfile
 import time
 import urllib.error
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -397,8 +398,6 @@ def warm_up(base: str, paths: Sequence[str]) -> None:
     baselines would take minutes), so that the figures are for a server that has been up a
     while: its workers have read what the queries need, and a cache holds what the list
     repeats (`ours-nocache` shows ours without one)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     deadline = time.monotonic() + WARM_UP_LIST_SECONDS
 
     def fetch(path: str) -> None:

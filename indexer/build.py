@@ -173,12 +173,9 @@ def _clear_leftovers(root: Path) -> None:
     generations, finished ones never made current, and a half-written pointer."""
     for path in root.glob(f"{store.GEN_PREFIX}*.building"):
         shutil.rmtree(path, ignore_errors=True)
-    try:
-        current = store.current_generation(root).name
-    except store.IndexUnavailable:
-        current = None
+    current = _current_or_none(root)
     for gen in store.generations(root):
-        if current is not None and gen.name > current:
+        if current is not None and gen.name > current.name:
             shutil.rmtree(gen, ignore_errors=True)
     (root / (store.CURRENT + ".tmp")).unlink(missing_ok=True)
 
@@ -223,7 +220,7 @@ def build_generation(
         store.point_current(root, final)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
-        if _current_name(root) != final.name:
+        if _current_or_none(root) != final:
             shutil.rmtree(final, ignore_errors=True)
         raise
     _prune(root, final)
@@ -231,9 +228,9 @@ def build_generation(
     return final
 
 
-def _current_name(root: Path) -> str | None:
+def _current_or_none(root: Path) -> Path | None:
     try:
-        return store.current_generation(root).name
+        return store.current_generation(root)
     except store.IndexUnavailable:
         return None
 

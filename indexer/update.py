@@ -30,6 +30,7 @@ from .build import (
     IndexReport,
     Prepared,
     _cancel,
+    _current_or_none,
     _unique,
     build_generation,
     document,
@@ -140,13 +141,6 @@ def _drop_uncommitted(ix: windex.FileIndex) -> None:
     for tmp in folder.glob("*.tmp"):
         if tmp.is_file():
             tmp.unlink(missing_ok=True)
-
-
-def _current_or_none(root: Path) -> Path | None:
-    try:
-        return store.current_generation(root)
-    except store.IndexUnavailable:
-        return None
 
 
 def update(

@@ -204,7 +204,7 @@ class SearchEngine:
     @property
     def modified(self) -> dt.datetime:
         """When the index being served last changed (UTC): for Last-Modified and feeds."""
-        return dt.datetime.fromtimestamp(int(self.snapshot().modified), dt.UTC)
+        return self.state()[1]
 
     def state(self) -> tuple[str, dt.datetime]:
         """`version` and `modified` of one and the same snapshot."""
@@ -232,18 +232,18 @@ class SearchEngine:
         table = self.synonyms.table()
         results = self.cache.get(request, snap, table)
         if results is None:
-            results = self._search(snap, request, started)
+            results = self._search(snap, request, started, table)
             self.cache.put(request, results, snap, table)
             return results
         return replace(results, took_ms=(time.perf_counter() - started) * 1000)
 
-    def _search(self, snap: Snapshot, request: SearchRequest, started: float) -> SearchResults:
-        evaluation = self._evaluate(snap, parse_query(request.query))
+    def _search(self, snap: Snapshot, request: SearchRequest, started: float, table: dict) -> SearchResults:
+        evaluation = self._evaluate(snap, parse_query(request.query), table)
         filters = self._filters(snap, request)
         matched = evaluation.mask
         pinned = np.zeros(0, dtype=np.int64)
         if request.scope is not None:
-            evaluation, matched, pinned = self._within(snap, request.scope, evaluation)
+            evaluation, matched, pinned = self._within(snap, request.scope, evaluation, table)
         final = matched.copy()
         for mask in filters.values():
             final &= mask
@@ -269,19 +269,21 @@ class SearchEngine:
         took = (time.perf_counter() - started) * 1000
         return SearchResults(request, len(docnums), hits, facets, suggestion, took, relaxations)
 
-    def _evaluate(self, snap: Snapshot, group: Group) -> Evaluation:
-        matcher = Matcher(snap.data, snap.postings, snap.searcher, self.synonyms.table(), snap.norms)
+    def _evaluate(self, snap: Snapshot, group: Group, table: dict | None = None) -> Evaluation:
+        """`table`: the synonyms the caller already read (reading them checks the file)."""
+        table = self.synonyms.table() if table is None else table
+        matcher = Matcher(snap.data, snap.postings, snap.searcher, table, snap.norms)
         return matcher.evaluate(group)
 
     def _within(
-        self, snap: Snapshot, scope: Scope, evaluation: Evaluation
+        self, snap: Snapshot, scope: Scope, evaluation: Evaluation, table: dict
     ) -> tuple[Evaluation, np.ndarray, np.ndarray]:
         """Narrow the visitor's matches to the scope: (its query and filters) + pinned - hidden.
 
         Returns the evaluation to rank by (the scope query's when the visitor's has no words
         to rank by), the matches, and the pinned documents in the scope, in pinned order.
         """
-        own = self._evaluate(snap, parse_query(scope.query))
+        own = self._evaluate(snap, parse_query(scope.query), table)
         mask = own.mask.copy()
         for filter_mask in self._filters(snap, scope).values():
             mask &= filter_mask

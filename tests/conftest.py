@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -101,25 +102,47 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_until_serving(proc: subprocess.Popen, base: str, log: Path, timeout: float = 30.0) -> None:
+def _wait_until_serving(
+    proc: subprocess.Popen, url: str, log: Path, any_answer: bool, timeout: float = 30.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"coopsearch serve exited with {proc.returncode}:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(base + "/api/v1/search?per_page=1", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
                     return
+        except urllib.error.HTTPError:
+            if any_answer:
+                return
+            time.sleep(0.1)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
     pytest.fail(f"coopsearch serve did not answer within {timeout}s:\n{log.read_text()}")
 
 
+@dataclass
+class Served:
+    """A running `coopsearch serve`: its process (to signal it), address and log."""
+
+    proc: subprocess.Popen
+    base: str
+    port: int
+    log: Path
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
 @contextmanager
-def serve(index_dir: Path, log: Path, workers: int = 1, **env: str) -> Iterator[str]:
+def start_server(
+    index_dir: Path, log: Path, workers: int = 1, any_answer: bool = False, **env: str
+) -> Iterator[Served]:
     """`coopsearch serve` (gunicorn) of `index_dir` on a free port of 127.0.0.1, with the test
     themes and synonyms and a rate limit tests never reach unless `env` says otherwise;
-    yields its base URL and stops it afterwards."""
+    ready once a search answers 200 (or, with `any_answer`, once it answers at all, a 503
+    included); stopped afterwards (SIGTERM, then SIGKILL after 30 s)."""
     port = _free_port()
     environ = {
         **os.environ,
@@ -132,17 +155,25 @@ def serve(index_dir: Path, log: Path, workers: int = 1, **env: str) -> Iterator[
     command += ["--port", str(port), "--workers", str(workers)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
-    base = f"http://127.0.0.1:{port}"
+    served = Served(proc, f"http://127.0.0.1:{port}", port, log)
     try:
-        _wait_until_serving(proc, base, log)
-        yield base
+        _wait_until_serving(proc, served.base + "/api/v1/search?per_page=1", log, any_answer)
+        yield served
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
+def serve(index_dir: Path, log: Path, workers: int = 1, **env: str) -> Iterator[str]:
+    """`start_server`, yielding only its base URL."""
+    with start_server(index_dir, log, workers, **env) as served:
+        yield served.base
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
 """Helpers for the fault tests: generated libraries, `coopsearch` runs, a server we can signal,
-a steady query load, and a small tmpfs.
+and a small tmpfs (the steady query load is `loadkit`'s).
 
 Everything here drives the real programs (`coopsearch index`, `coopsearch serve`) as
 subprocesses; nothing of ours is replaced by a fake.
@@ -12,19 +12,15 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
-import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import COOPSEARCH, TEST_RATE_LIMIT
-from testdata import SYNONYMS, THEMES
+import loadkit
+from conftest import COOPSEARCH, start_server
+from testdata import THEMES
 
 #: A word every generated entry has, so one query counts a whole library.
 COMMON = "cooperative"
@@ -114,120 +110,19 @@ def wait_for(condition, timeout: float, interval: float = 0.02) -> bool:
 # -- HTTP -------------------------------------------------------------------------------
 
 
-def get(url: str, timeout: float = 10) -> tuple[int, dict | str, dict]:
-    """Status, body (JSON when it is JSON) and headers of a GET, errors included."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            status, raw, headers = response.status, response.read(), dict(response.headers)
-    except urllib.error.HTTPError as exc:
-        status, raw, headers = exc.code, exc.read(), dict(exc.headers)
-    text = raw.decode("utf-8", errors="replace")
-    if headers.get("Content-Type", "").startswith("application/json"):
-        return status, json.loads(text), headers
-    return status, text, headers
-
-
 def total(base: str, query: str = COMMON) -> int | None:
-    status, body, _ = get(f"{base}/api/v1/search?q={query}&per_page=1")
-    return body["total"] if status == 200 else None
-
-
-@dataclass
-class Load:
-    """A steady query load from a few client threads; records every outcome."""
-
-    base: str
-    threads: int = 3
-    results: list[tuple[int | str, int | None]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _workers: list[threading.Thread] = field(default_factory=list)
-
-    def __enter__(self) -> Load:
-        for _ in range(self.threads):
-            worker = threading.Thread(target=self._run, daemon=True)
-            worker.start()
-            self._workers.append(worker)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        for worker in self._workers:
-            worker.join(timeout=15)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            url = f"{self.base}/api/v1/search?q={COMMON}&per_page=3"
-            try:
-                status, body, _ = get(url)
-                outcome = (status, body.get("total") if isinstance(body, dict) else None)
-            except (OSError, ValueError) as exc:  # refused, reset, timed out, not JSON
-                outcome = (f"{type(exc).__name__}: {exc}", None)
-            self.results.append(outcome)
-            time.sleep(0.01)
-
-    def failures(self) -> list:
-        return [r for r in self.results if r[0] != 200]
+    """How many entries a search finds, or None when it does not answer 200."""
+    reply = loadkit.fetch(base, f"/api/v1/search?q={query}&per_page=1")
+    return reply.json()["total"] if reply.status == 200 else None
 
 
 # -- a server we can signal -------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen
-    base: str
-    port: int
-    log: Path
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-@contextmanager
-def server(index_dir: Path, log: Path, workers: int = 2, **env: str) -> Iterator[Server]:
-    """`coopsearch serve` like `conftest.serve`, but ready as soon as it answers anything (a 503
-    too) and with its process at hand, to signal it and read its exit status."""
-    port = free_port()
-    environ = {
-        **os.environ,
-        "COOPSEARCH_SYNONYMS": str(SYNONYMS),
-        "COOPSEARCH_THEMES": str(THEMES),
-        "COOPSEARCH_RATE_LIMIT": TEST_RATE_LIMIT,
-        **env,
-    }
-    command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
-    running = Server(proc, f"http://127.0.0.1:{port}", port, log)
-    try:
-        if not wait_for(lambda: _answers(running), 30, 0.1):
-            raise AssertionError(f"coopsearch serve did not answer:\n{running.text()}")
-        yield running
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-def _answers(running: Server) -> bool:
-    if running.proc.poll() is not None:
-        raise AssertionError(f"coopsearch serve exited with {running.proc.returncode}:\n{running.text()}")
-    try:
-        get(running.base + "/api/v1/themes", timeout=2)
-        return True
-    except OSError:
-        return False
+def server(index_dir: Path, log: Path, workers: int = 2, **env: str):
+    """`conftest.start_server`, ready as soon as it answers anything (a 503 too), with its
+    process at hand to signal it and read its exit status."""
+    return start_server(index_dir, log, workers, any_answer=True, **env)
 
 
 # -- a small disk -----------------------------------------------------------------------

@@ -18,6 +18,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import faultkit as fk
+import loadkit
 import pytest
 from conftest import TEST_RATE_LIMIT, build_index, serve
 from testdata import LIBRARY, SYNONYMS, THEMES
@@ -68,7 +69,7 @@ def test_indexer_killed_mid_rebuild_loses_no_query_and_the_next_run_recovers(tmp
     build_index(index_dir, [old], rebuild=True)
 
     with serve(index_dir, tmp_path / "serve.log", workers=2, COOPSEARCH_REFRESH_SECONDS="0.2") as base:
-        with fk.Load(base) as load:
+        with loadkit.running(_searching(base), threads=3) as load:
             indexer = subprocess.Popen(
                 fk.index_command(index_dir, new, rebuild=True),
                 stdout=subprocess.DEVNULL,
@@ -90,7 +91,7 @@ def test_indexer_killed_mid_rebuild_loses_no_query_and_the_next_run_recovers(tmp
             time.sleep(0.5)  # the load keeps going on the old version
             assert sorted(p.name for p in index_dir.glob("gen-*")) == ["gen-000001", "gen-000002.building"]
             assert fk.total(base) == FIRST
-            while_killed = list(load.results)
+            while_killed = _outcomes(load.snapshot())
 
             again = fk.run_index(index_dir, new, rebuild=True)  # no --wait: the lock must be free
             assert again.returncode == 0, again.stderr
@@ -101,11 +102,27 @@ def test_indexer_killed_mid_rebuild_loses_no_query_and_the_next_run_recovers(tmp
 
     assert while_killed, "the load made no requests"
     assert set(while_killed) == {(200, FIRST)}
-    assert load.failures() == []
-    assert {t for _, t in load.results} <= {FIRST, SECOND}
+    outcomes = _outcomes(load.snapshot())
+    assert [o for o in outcomes if o[0] != 200] == []
+    assert {t for _, t in outcomes} <= {FIRST, SECOND}
     engine = search.SearchEngine(index_dir)
     assert engine.stats()["entries"] == SECOND
     engine.close()
+
+
+def _searching(base: str):
+    """A client thread's step: one search for the word every generated entry has."""
+
+    def step(thread: int, n: int) -> loadkit.Reply:
+        time.sleep(0.01)
+        return loadkit.fetch(base, f"/api/v1/search?q={fk.COMMON}&per_page=3")
+
+    return step
+
+
+def _outcomes(replies: list[loadkit.Reply]) -> list[tuple[int | str, int | None]]:
+    """(status, total) of each reply; an error that got no answer stands for the status."""
+    return [(r.status or r.error, r.json()["total"] if r.status == 200 else None) for r in replies]
 
 
 def _building_busy(index_dir: Path, pid: int) -> bool:
@@ -224,16 +241,17 @@ API = ["/api/v1/search?q=wind", "/api/v1/entries/esop-buyout", "/api/v1/themes",
 
 def _assert_unavailable(base: str) -> None:
     for path in API:
-        status, body, headers = fk.get(base + path)
-        assert status == 503, (path, status, body)
+        reply = loadkit.fetch(base, path)
+        assert reply.status == 503, (path, reply.status, reply.body)
+        body = reply.json()
         assert body["error"]["code"] == "index_unavailable", body
         assert "not available" in body["error"]["message"]
-        assert headers.get("Retry-After")
+        assert reply.headers.get("retry-after")
     for path in PAGES:
-        status, body, headers = fk.get(base + path)
-        assert status == 503, (path, status)
-        assert headers["Content-Type"].startswith("text/html")
-        assert "index is not available" in body
+        reply = loadkit.fetch(base, path)
+        assert reply.status == 503, (path, reply.status)
+        assert reply.headers["content-type"].startswith("text/html")
+        assert "index is not available" in reply.body.decode()
 
 
 def _boots(log: str) -> int:
@@ -257,7 +275,7 @@ def test_missing_index_folder_answers_503_and_serves_once_built(tmp_path):
         build_index(index_dir, [LIBRARY], rebuild=True)
         assert fk.wait_for(lambda: fk.total(running.base, "wind") == 2, 10, 0.1)
         for path in PAGES + API:
-            assert fk.get(running.base + path)[0] == 200, path
+            assert loadkit.fetch(running.base, path).status == 200, path
         assert _boots(running.text()) == 2
 
 
