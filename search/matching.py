@@ -163,9 +163,9 @@ class Matcher:
         day = self.data.day
         mask = day > 0
         if node.start is not None:
-            mask &= day >= dt.date(max(node.start, 1), 1, 1).toordinal()
+            mask &= day >= _first_ordinal(node.start)
         if node.end is not None:
-            mask &= day <= dt.date(min(max(node.end, 1), 9999), 12, 31).toordinal()
+            mask &= day <= _last_ordinal(node.end)
         return mask
 
     # -- concepts: a word or phrase with its synonyms ----------------------------------
@@ -235,3 +235,18 @@ class Matcher:
             q = wq.Phrase(f, list(terms))
             found.extend(self.searcher.docs_for_query(q))
         return np.asarray(sorted(set(found)), dtype=np.int64)
+
+
+def _first_ordinal(year: int) -> int:
+    """The day number where `year` begins; years past what a date can hold ("year:>9999",
+    "year:0000") lie beyond every entry's date rather than raising."""
+    if year > dt.MAXYEAR:
+        return dt.date.max.toordinal() + 1
+    return dt.date(max(year, dt.MINYEAR), 1, 1).toordinal()
+
+
+def _last_ordinal(year: int) -> int:
+    """The day number where `year` ends, bounded like `_first_ordinal`."""
+    if year < dt.MINYEAR:
+        return 0
+    return dt.date(min(year, dt.MAXYEAR), 12, 31).toordinal()

@@ -69,6 +69,7 @@ FRAGMENTS = st.sampled_from(
         "year:2019..2010",
         "year:>=9999",
         "year:<0000",
+        "year:>9999",
         "date:",
         "by:",
         "type:*",
@@ -265,6 +266,36 @@ def test_repeated_parameters(client, path, name):
     assert response.status_code in (200, 400)
     if name in ("theme", "author", "type"):
         assert response.status_code == 400
+
+
+#: Year ranges that lie beyond the dates Python can hold (1-9999) at one end or the other.
+YEARS_OUT_OF_RANGE = ["year:>9999", "year:<0001", "year:0000", "year:<0000", "year:0000..0000"]
+
+
+@pytest.fixture
+def collection_visitor(staff_app, staff_settings):
+    """A visitor of an app with one published collection."""
+    from webui import collections
+
+    conn = open_db(staff_settings.staff_db)
+    state = collections.State(title="Energy", slug="energy", published=True, themes=("energy",))
+    collections.create(conn, state, STAFF_EMAIL, "created")
+    conn.close()
+    return staff_app.test_client()
+
+
+@pytest.mark.parametrize("query", YEARS_OUT_OF_RANGE)
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/search", "/search", "/search.atom", "/api/v1/suggest", "/api/v1/collections/energy",
+     "/collections/energy", "/collections/energy.atom"],
+)  # fmt: skip
+def test_years_past_what_a_date_holds_find_nothing(collection_visitor, path, query):
+    """A year range beyond 1-9999 is a range no entry's date is in: no results, never a 500."""
+    response = collection_visitor.get(path, query_string={"q": f"energy {query}"})
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    if path == "/api/v1/search":
+        assert response.get_json()["total"] == 0
 
 
 def test_nul_in_query_is_a_400_in_the_error_shape(client):
