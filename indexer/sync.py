@@ -259,7 +259,9 @@ def _generation_state(gen: Path) -> dict[str, Existing]:
     ix = windex.open_dir(str(gen))
     try:
         with ix.reader() as reader:
-            return read_state(reader)
+            # A first source that brought nothing in leaves an index without segments, whose
+            # reader has no columns to read (Whoosh raises NotImplementedError).
+            return read_state(reader) if reader.doc_count_all() else {}
     finally:
         ix.close()
 
