@@ -182,6 +182,7 @@ def test_no_slow_or_hostile_host_holds_up_the_sources_after_it(site: Site, other
         "[fetch]\ndelay = 0\ntimeout = 1\nsource_budget = 3\n"
         f'[feeds.drip]\nurl = "{site.url("/dyn/drip")}"\n'
         f'[feeds.drip-headers]\nurl = "{site.url("/dyn/drip-headers")}"\n'
+        f'[feeds.patient-feed]\nurl = "{other_site.url("/feeds/news.rss")}"\n'
         f"[pages.patient]\nurls = {json.dumps(patient)}\n"
         f'[feeds.news]\nurl = "{site.url("/feeds/news.rss")}"\n'
         f"[pages.dripping]\nurls = {json.dumps(dripping)}\n"
@@ -193,18 +194,19 @@ def test_no_slow_or_hostile_host_holds_up_the_sources_after_it(site: Site, other
     assert done.returncode == 1, done.stderr  # sources were not synced
     kept = "(what the index had from it is kept)"
     lines = done.stdout.splitlines()
-    assert lines[:4] == [
-        f"feed drip: not synced: {site.url('/dyn/drip')}: timed out after 1 s {kept}",
-        f"feed drip-headers: not synced: {site.url('/dyn/drip-headers')}: timed out after 1 s {kept}",
-        "feed news: added 4, updated 0, deleted 0, unchanged 0, failed 0",
-        "pages patient: added 0, updated 0, deleted 0, unchanged 0, failed 2",
-    ]
-    assert lines[4].startswith("pages dripping: added 0, updated 0, deleted 0, unchanged 0, failed ")
-    assert lines[5:] == ["pages good: added 1, updated 0, deleted 0, unchanged 0, failed 0"]
     skipped = (
         "the site's robots.txt asks for a Crawl-delay of 86400 s, over max_crawl_delay (30 s); "
         "the host is skipped for this run"
     )
+    assert lines[:5] == [
+        f"feed drip: not synced: {site.url('/dyn/drip')}: timed out after 1 s {kept}",
+        f"feed drip-headers: not synced: {site.url('/dyn/drip-headers')}: timed out after 1 s {kept}",
+        f"feed patient-feed: not synced: {other_site.url('/feeds/news.rss')}: {skipped} {kept}",
+        "feed news: added 4, updated 0, deleted 0, unchanged 0, failed 0",
+        "pages patient: added 0, updated 0, deleted 0, unchanged 0, failed 2",
+    ]
+    assert lines[5].startswith("pages dripping: added 0, updated 0, deleted 0, unchanged 0, failed ")
+    assert lines[6:] == ["pages good: added 1, updated 0, deleted 0, unchanged 0, failed 0"]
     assert f"patient: {patient[0]}: listed at urls[0]: {skipped}" in done.stderr.splitlines()
     assert f"patient: {patient[1]}: listed at urls[1]: {skipped}" in done.stderr.splitlines()
     budget = [line for line in done.stderr.splitlines() if "source_budget" in line]
