@@ -4,8 +4,17 @@ One `Fetcher` serves one sync run. It asks one host at a time (requests are made
 another, never in parallel) and waits `delay` seconds (or the site's robots.txt
 `Crawl-delay`, if longer) between two requests to the same host. Every request names the
 service in its User-Agent. A response larger than `max_bytes` is refused, and so is one that
-takes longer than `timeout` seconds in all. Redirects are followed (at most five) only to the
+takes longer than `timeout` seconds in all: a wall-clock deadline from the connect to the last
+byte, kept on every receive (`indexer.bounded`), so a server that drips bytes is cut at
+`timeout` whatever the size of the reads. Redirects are followed (at most five) only to the
 same host: a redirect elsewhere is a `FetchError`, as are HTTP errors and network failures.
+
+A host whose robots.txt asks for a `Crawl-delay` longer than `max_crawl_delay` is skipped for
+the run (each of its URLs is a `FetchError` that says so): obeying a delay of a day would stop
+the sync for a day. `budget()` gives each source `source_budget` seconds: once a request
+(with the pause before it) would start after that, it is a `BudgetSpent` instead, so that one
+slow source cannot hold up the sources after it. A request started in time may run over by at
+most its `timeout`.
 
 robots.txt follows RFC 9309: a missing one (any 4xx) allows everything; one that cannot be
 fetched (5xx, network error) disallows the whole host for this run.
@@ -18,10 +27,13 @@ import time
 import urllib.error
 import urllib.request
 import urllib.robotparser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from urllib.parse import urljoin, urlsplit
+
+from .bounded import BoundedHTTPHandler, BoundedHTTPSHandler
 
 CHUNK = 64 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -50,6 +62,8 @@ class FetchPolicy:
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     robots: bool = True
+    max_crawl_delay: float = 30.0
+    source_budget: float = 600.0
 
 
 class FetchError(Exception):
@@ -60,6 +74,10 @@ class FetchError(Exception):
         self.url = url
         self.reason = reason
         self.status = status
+
+
+class BudgetSpent(FetchError):
+    """A request not made because the source's time budget is spent; the source stops there."""
 
 
 @dataclass(frozen=True)
@@ -116,22 +134,45 @@ class Fetcher:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.policy = policy or FetchPolicy()
-        self._opener = urllib.request.build_opener(_NoRedirect)
+        self._opener = urllib.request.build_opener(_NoRedirect, BoundedHTTPHandler, BoundedHTTPSHandler)
         self._clock = clock
         self._sleep = sleep
         self._last: dict[str, float] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._budget_end: float | None = None
+        self._budget = 0.0
+
+    @contextmanager
+    def budget(self, seconds: float | None = None) -> Iterator[None]:
+        """Within the block, requests start only within `seconds` (default: `source_budget`)."""
+        self._budget = self.policy.source_budget if seconds is None else seconds
+        self._budget_end = self._clock() + self._budget
+        try:
+            yield
+        finally:
+            self._budget_end = None
 
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Response:
         """The body at `url` (after same-host redirects), or a 304 when the validators match."""
-        if self.policy.robots and not self.allowed(url):
-            raise FetchError(url, "disallowed by the site's robots.txt")
+        if self.policy.robots:
+            self._check_robots(url)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         return self._follow(url, headers, robots=self.policy.robots)
+
+    def _check_robots(self, url: str) -> None:
+        if not self.allowed(url):
+            raise FetchError(url, "disallowed by the site's robots.txt")
+        asked, cap = self._asked_delay(url), self.policy.max_crawl_delay
+        if asked > cap:
+            raise FetchError(
+                url,
+                f"the site's robots.txt asks for a Crawl-delay of {asked:g} s, over max_crawl_delay "
+                f"({cap:g} s); the host is skipped for this run",
+            )
 
     def allowed(self, url: str) -> bool:
         """Whether the host's robots.txt lets this service fetch `url`."""
@@ -149,6 +190,8 @@ class Fetcher:
         rules = urllib.robotparser.RobotFileParser(robots_url)
         try:
             response = self._follow(robots_url, {}, robots=False)
+        except BudgetSpent:
+            raise  # not the host's answer: ask again in the next source's budget
         except FetchError as exc:
             if exc.status is not None and 400 <= exc.status < 500:
                 rules.allow_all = True
@@ -161,10 +204,13 @@ class Fetcher:
 
     def crawl_delay(self, url: str) -> float:
         """Seconds between two requests to the host of `url`."""
-        delay = self.policy.delay
+        return max(self.policy.delay, min(self._asked_delay(url), self.policy.max_crawl_delay))
+
+    def _asked_delay(self, url: str) -> float:
+        """The Crawl-delay the host's robots.txt (if read) asks of this service; 0 if none."""
         rules = self._robots.get(_origin(url))
         asked = rules.crawl_delay(self.policy.user_agent) if rules is not None else None
-        return max(delay, float(asked)) if asked else delay
+        return float(asked) if asked else 0.0
 
     def _follow(self, url: str, headers: dict[str, str], robots: bool) -> Response:
         current = url
@@ -188,16 +234,17 @@ class Fetcher:
             url,
             headers={"User-Agent": self.policy.user_agent, "Accept-Encoding": "identity", **headers},
         )
-        deadline = self._clock() + self.policy.timeout
         try:
             with self._opener.open(request, timeout=self.policy.timeout) as raw:
-                return Response(raw.geturl(), raw.status, raw.headers, self._read(url, raw, deadline))
+                return Response(raw.geturl(), raw.status, raw.headers, self._read(url, raw))
         except urllib.error.HTTPError as exc:
             with exc:
                 return self._http_error(url, exc)
         except TimeoutError:
-            raise FetchError(url, f"timed out after {self.policy.timeout:g} s") from None
+            raise self._timed_out(url) from None
         except urllib.error.URLError as exc:
+            if isinstance(exc.reason, TimeoutError):
+                raise self._timed_out(url) from None
             raise FetchError(url, f"cannot connect ({_reason(exc.reason)})") from None
         except (OSError, ValueError) as exc:
             raise FetchError(url, f"failed ({_reason(exc)})") from None
@@ -211,7 +258,11 @@ class Fetcher:
             return Response(url, 304, exc.headers, b"")
         raise FetchError(url, f"HTTP {exc.code} {exc.reason}", exc.code) from None
 
-    def _read(self, url: str, raw, deadline: float) -> bytes:
+    def _timed_out(self, url: str) -> FetchError:
+        return FetchError(url, f"timed out after {self.policy.timeout:g} s")
+
+    def _read(self, url: str, raw) -> bytes:
+        """The body, within the size cap (the connection keeps the deadline on every receive)."""
         cap = self.policy.max_bytes
         declared = raw.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > cap:
@@ -221,17 +272,16 @@ class Fetcher:
             size += len(chunk)
             if size > cap:
                 raise FetchError(url, f"over the size cap of {cap} bytes")
-            if self._clock() > deadline:
-                raise FetchError(url, f"timed out after {self.policy.timeout:g} s")
             chunks.append(chunk)
         return b"".join(chunks)
 
     def _wait_turn(self, url: str) -> None:
         last = self._last.get(_host(url))
-        if last is not None:
-            pause = last + self.crawl_delay(url) - self._clock()
-            if pause > 0:
-                self._sleep(pause)
+        pause = 0.0 if last is None else last + self.crawl_delay(url) - self._clock()
+        if self._budget_end is not None and self._clock() + max(pause, 0.0) >= self._budget_end:
+            raise BudgetSpent(url, f"the source's time budget (source_budget = {self._budget:g} s) is spent")
+        if pause > 0:
+            self._sleep(pause)
 
 
 def _reason(reason: object) -> str:

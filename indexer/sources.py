@@ -5,8 +5,10 @@ key (letters, digits, "-", "_", "."; unique across kinds):
 
     [fetch]                       # optional; these are the defaults
     delay = 1.0                   # seconds between two requests to one host
-    timeout = 10.0                # seconds for one whole response
+    timeout = 10.0                # seconds for one whole response, from connect to last byte
     max_bytes = 5_000_000         # larger responses are refused
+    max_crawl_delay = 30.0        # a host whose robots.txt asks a longer Crawl-delay is skipped
+    source_budget = 600.0         # seconds of fetching per source and run
     contact = "https://geo.coop/about"   # added to the User-Agent
 
     [feeds.geo-news]
@@ -200,13 +202,16 @@ def parse_sources(data: Mapping, base: Path, name: str = "sources file") -> Sour
 
 def _fetch(options: Mapping, name: str) -> FetchPolicy:
     where = f"{name}: [fetch]"
-    _known_keys(options, {"delay", "timeout", "max_bytes", "contact"}, where)
+    keys = {"delay", "timeout", "max_bytes", "max_crawl_delay", "source_budget", "contact"}
+    _known_keys(options, keys, where)
     default = FetchPolicy()
     return FetchPolicy(
         user_agent=user_agent(_text(options, "contact", where) or ""),
         delay=_number(options, "delay", where, default.delay, minimum=0.0),
         timeout=_number(options, "timeout", where, default.timeout, minimum=0.001),
         max_bytes=int(_number(options, "max_bytes", where, default.max_bytes, minimum=1)),
+        max_crawl_delay=_number(options, "max_crawl_delay", where, default.max_crawl_delay, minimum=0.0),
+        source_budget=_number(options, "source_budget", where, default.source_budget, minimum=1.0),
     )
 
 

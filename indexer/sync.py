@@ -10,7 +10,10 @@ deletes what an earlier one brought in. An entry whose id another source already
 that staff pushed through the API, is left to that source.
 
 Per source, the report counts entries added, updated, deleted and unchanged, and the problems
-(`failed`), each with its file or URL and position. Per-source state (for web pages: each
+(`failed`), each with its file or URL and position. Each source is read within the fetch
+policy's `source_budget` (see `indexer.fetch`), so a slow one cannot keep the sources after it
+from syncing: a feed or CSV that runs out of it is not synced, a pages source syncs the pages
+it fetched in time and starts with the rest at the next run. Per-source state (for web pages: each
 page's lastmod and HTTP validators) is kept in INDEX/sync-state.json.
 """
 
@@ -109,7 +112,8 @@ class _Run:
         report = SourceReport(source.name, source.kind, source.location)
         started = time.perf_counter()
         try:
-            harvest = self._harvest(source)
+            with self.fetcher.budget():
+                harvest = self._harvest(source)
             for problem in harvest.problems:
                 report._problem(problem)
             report.warnings.extend(harvest.warnings)
@@ -255,7 +259,9 @@ def _generation_state(gen: Path) -> dict[str, Existing]:
     ix = windex.open_dir(str(gen))
     try:
         with ix.reader() as reader:
-            return read_state(reader)
+            # A first source that brought nothing in leaves an index without segments, whose
+            # reader has no columns to read (Whoosh raises NotImplementedError).
+            return read_state(reader) if reader.doc_count_all() else {}
     finally:
         ix.close()
 

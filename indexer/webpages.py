@@ -10,6 +10,11 @@ different from the last run's (kept in the sync state), or, without a lastmod, w
 does not answer 304 to the last run's ETag / Last-Modified. Pages that leave the sitemap are
 removed from the index; a page that fails keeps what the index had of it, and when part of the
 sitemap cannot be read, nothing is removed.
+
+When the source's time budget is spent (`BudgetSpent`), the pages not fetched yet keep what
+the index had of them, nothing is removed, and the state remembers the first of them: the
+next run starts there (and goes round to the others), so that every page is fetched in turn
+even when a run never reaches the end of the sitemap.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from xml.parsers import expat
 
-from .fetch import Fetcher, FetchError, Response, same_host
+from .fetch import BudgetSpent, Fetcher, FetchError, Response, same_host
 from .harvest import Harvest, SourceFailed
 from .ids import canonical_url, stable_id
 from .records import Entry, InvalidEntry
@@ -54,15 +59,35 @@ def harvest_pages(
         refs = refs[: source.max_pages]
     before = state.get("pages", {})
     after: dict[str, dict] = {}
-    for ref in refs:
+    resume = None
+    for i, ref in enumerate(_starting_at(refs, state.get("resume"))):
         known = before.get(ref.url)
         if known is not None and indexed.get(known.get("id")) != source.key:
             known = None  # the index lost it (a rebuild, another source): fetch it again
-        after[ref.url] = _page(ref, known, source, fetcher, harvest, full)
+        try:
+            after[ref.url] = _page(ref, known, source, fetcher, harvest, full)
+        except BudgetSpent as exc:
+            resume = ref.url
+            _stopped(harvest, source, exc, i, len(refs))
+            break
     if not harvest.complete:
         after = {**before, **after}
     harvest.state = {"pages": {url: page for url, page in after.items() if page}}
+    if resume:
+        harvest.state["resume"] = resume
     return harvest
+
+
+def _stopped(harvest: Harvest, source: PagesSource, exc: BudgetSpent, read: int, total: int) -> None:
+    reason = f"{exc.reason}: {read} of {total} pages read; the next run starts with the {total - read} others"
+    harvest.problem(source.location, "", reason)
+    harvest.complete = False
+
+
+def _starting_at(refs: list[PageRef], url: str | None) -> list[PageRef]:
+    """The pages from `url` on, then the ones before it (all of them, in order, if it is not listed)."""
+    start = next((i for i, ref in enumerate(refs) if ref.url == url), 0)
+    return refs[start:] + refs[:start]
 
 
 def _listed(source: PagesSource) -> list[PageRef]:
@@ -83,6 +108,8 @@ def _page(
         if response.status == 304 and known:
             return _unchanged({**known, "lastmod": ref.lastmod}, harvest)
         entry = page_entry(response, source, ref.listed)
+    except BudgetSpent:
+        raise
     except (FetchError, InvalidEntry) as exc:
         reason = exc.reason if isinstance(exc, FetchError) else f"{exc.field}: {exc.reason}"
         harvest.problem(ref.url, f"listed at {ref.listed}", reason)

@@ -5,7 +5,9 @@ file's mtime) and an ETag, and answer conditional requests with 304. Routes unde
 on purpose: /dyn/500, /dyn/slow (answers after SLOW_SECONDS), /dyn/away (a redirect to another
 host), /dyn/moved (a redirect on the same host), /dyn/huge (a body larger than any test's size
 cap, without Content-Length), /dyn/huge-declared (a Content-Length of 10 MB), /dyn/loop (a
-redirect to itself) and /dyn/to-private (a redirect to a page robots.txt disallows). Set
+redirect to itself), /dyn/to-private (a redirect to a page robots.txt disallows), and servers
+that drip, one byte every DRIP_SECONDS for up to DRIP_FOR seconds: /dyn/drip (the body),
+/dyn/drip-headers (a header line) and /dyn/drip-chunked (a chunked body). Set
 `Site.robots_status` to make /robots.txt answer with that status. Every request is logged
 (path, whether it was conditional, user agent), so tests can tell what the sync fetched.
 """
@@ -27,6 +29,8 @@ from testdata import ROOT
 
 DATA = ROOT / "tests" / "data" / "sources"
 SLOW_SECONDS = 1.0
+DRIP_SECONDS = 0.05
+DRIP_FOR = 120.0
 TYPES = {
     ".rss": "application/rss+xml",
     ".xml": "application/xml",
@@ -165,6 +169,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 for _ in range(100):
                     self.wfile.write(b"<p>" + b"co-op " * 1000 + b"</p>\n")
+            elif path.startswith("/dyn/drip"):
+                self._drip(path)
             elif path == "/dyn/huge-declared":
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html")
@@ -173,6 +179,25 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.wfile.write(b"<html>")
             else:
                 self.send_error(404)
+
+        def _drip(self, path: str) -> None:
+            """Never time out a socket read, never finish: one byte at a time."""
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            if path == "/dyn/drip-chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+            if path == "/dyn/drip-headers":
+                self.flush_headers()  # and never the blank line that ends them
+            else:
+                self.end_headers()
+            start = {"/dyn/drip-headers": b"X-Drip: ", "/dyn/drip": b"<html><p>"}
+            self.wfile.write(start.get(path, b""))
+            byte = b"1\r\na\r\n" if path == "/dyn/drip-chunked" else b"a"  # a chunk of one byte
+            stop = time.monotonic() + DRIP_FOR
+            while time.monotonic() < stop:
+                self.wfile.write(byte)
+                self.wfile.flush()
+                time.sleep(DRIP_SECONDS)
 
         def _html(self, body: bytes) -> None:
             self.send_response(200)

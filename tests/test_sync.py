@@ -16,6 +16,7 @@ from testdata import LIBRARY, THEMES
 
 import indexer
 from indexer.ids import stable_id
+from indexer.sources import parse_sources
 
 #: (added, updated, deleted, unchanged, failed) of the first sync, or the reason it failed.
 FIRST = {
@@ -347,6 +348,23 @@ def test_a_source_that_fails_keeps_what_the_index_had_from_it(site, tmp_path):
     assert reports["notes"].error == f"{site.root / 'folder'}: no such file or folder"
     assert {key: ids_of(index_dir, key) for key in had} == had
     assert {"credit-union-history", "worker-owned-print-shop"} <= entries(index_dir).keys()
+
+
+def test_a_first_source_that_brings_nothing_in_does_not_stop_the_next(site, tmp_path):
+    # A new index whose first source is skipped (every page failing, here) is left with no
+    # entries at all; the sources after it still sync into it.
+    index_dir = tmp_path / "index"
+    config = parse_sources(
+        {
+            "fetch": {"delay": 0},
+            "pages": {"down": {"urls": [site.url("/dyn/500")]}},
+            "folders": {"notes": {"path": str(site.root / "folder")}},
+        },
+        tmp_path,
+        "sources",
+    )
+    reports = indexer.sync_sources(index_dir, config, themes_file=THEMES)
+    assert [counts(r) for r in reports] == [(0, 0, 0, 0, 1), (2, 0, 0, 0, 1)]
 
 
 def test_part_of_a_sitemap_failing_deletes_nothing(site, tmp_path):

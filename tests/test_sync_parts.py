@@ -73,6 +73,8 @@ URL = "https://example.org/rss"
         ({"fetch": {"delay": -1}}, "f: [fetch]: delay = -1: must be a number, at least 0"),
         ({"fetch": {"timeout": "fast"}}, "[fetch]: timeout = 'fast': must be a number"),
         ({"fetch": {"proxy": "x"}}, "[fetch]: unknown key 'proxy'"),
+        ({"fetch": {"max_crawl_delay": -5}}, "[fetch]: max_crawl_delay = -5: must be a number, at least 0"),
+        ({"fetch": {"source_budget": 0}}, "[fetch]: source_budget = 0: must be a number, at least 1"),
     ],
 )
 def test_a_bad_sources_file_names_the_source_the_key_and_the_value(data, message):
@@ -84,7 +86,7 @@ def test_a_bad_sources_file_names_the_source_the_key_and_the_value(data, message
 def test_a_sources_file_in_order_with_paths_from_its_folder(tmp_path):
     path = tmp_path / "sources.toml"
     path.write_text(
-        '[fetch]\ndelay = 2\ncontact = "mailto:web@example.org"\n'
+        '[fetch]\ndelay = 2\nmax_crawl_delay = 10\nsource_budget = 120\ncontact = "mailto:web@example.org"\n'
         '[folders.corpus]\npath = "corpus"\n'
         '[feeds.news]\nfile = "news.xml"\ntype = "News"\n[feeds.news.categories]\n"Health Care " = "Health"\n'
         '[csv.export]\nurl = "https://example.org/e.csv"\n[csv.export.columns]\ntitle = "Headline"\n'
@@ -92,7 +94,8 @@ def test_a_sources_file_in_order_with_paths_from_its_folder(tmp_path):
         encoding="utf-8",
     )
     config = read_sources_file(path)
-    assert config.fetch.delay == 2.0
+    fetch = config.fetch
+    assert (fetch.delay, fetch.max_crawl_delay, fetch.source_budget) == (2.0, 10.0, 120.0)
     assert config.fetch.user_agent.endswith("(library search indexer; +mailto:web@example.org)")
     folder, feed, export, pages = config.sources  # the kinds' order in the file, not their names'
     assert folder == FolderSource("corpus", tmp_path / "corpus")
