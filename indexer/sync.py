@@ -259,9 +259,7 @@ def _generation_state(gen: Path) -> dict[str, Existing]:
     ix = windex.open_dir(str(gen))
     try:
         with ix.reader() as reader:
-            # A first source that brought nothing in leaves an index without segments, whose
-            # reader has no columns to read (Whoosh raises NotImplementedError).
-            return read_state(reader) if reader.doc_count_all() else {}
+            return read_state(reader)
     finally:
         ix.close()
 

@@ -51,6 +51,10 @@ class Existing:
 
 def read_state(reader) -> dict[str, Existing]:
     """Every live entry's hash and source, read from columns and postings (no stored fields)."""
+    if not reader.doc_count_all():
+        # An index without segments (a first run that brought nothing in) has no columns:
+        # Whoosh raises NotImplementedError for them.
+        return {}
     ids = list(reader.column_reader("id"))
     hashes = list(reader.column_reader("hash"))
     sources: dict[int, str] = {}
