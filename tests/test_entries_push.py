@@ -222,6 +222,15 @@ INVALID = [
     ("summary-object", {"title": "T", "summary": {"text": "x"}}, "summary"),
     ("body-list", {"title": "T", "body": ["x"]}, "body"),
     ("type-list", {"title": "T", "type": ["article"]}, "type"),
+    ("script-url", {"title": "T", "url": "javascript:alert(1)"}, "url"),
+    ("mixed-case-script-url", {"title": "T", "url": "JaVaScRiPt:alert(1)"}, "url"),
+    ("tab-in-script-url", {"title": "T", "url": "java\tscript:alert(1)"}, "url"),
+    ("vbscript-url", {"title": "T", "url": "vbscript:msgbox(1)"}, "url"),
+    ("data-url", {"title": "T", "url": "data:text/html,<script>alert(1)</script>"}, "url"),
+    ("long-title", {"title": "T" * 1001}, "title"),
+    ("long-body", {"title": "T", "body": "b" * 200_001}, "body"),
+    ("too-many-authors", {"title": "T", "authors": [f"A{i}" for i in range(101)]}, "authors"),
+    ("lone-surrogate", '{"title": "T \\ud800"}', "title"),
     ("url-object", {"title": "T", "url": {"href": "x"}}, "url"),
     ("unknown-field", {"title": "T", "tittle": "typo"}, "tittle"),
     ("another-id", {"id": "someone-else", "title": "T"}, "id"),
@@ -245,6 +254,18 @@ def test_an_invalid_entry_gets_422_naming_the_field_and_nothing_is_written(
     assert indexed(index_copy) == before
     assert index_version(index_copy) == version
     assert "entry.create" not in [a for _, a, _ in audit_actions(push_settings)]
+
+
+def test_control_characters_are_removed_before_the_entry_is_stored(client, token, push_settings, index_copy):
+    entry = {"title": "Vertical\u000bTab\u0000 Co-op", "body": "One\r\n\tTwo\u0007", "themes": ["energy"]}
+    response = put(client, token, "vertical-tab", entry)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert (response.get_json()["entry"]["title"], response.get_json()["entry"]["body"]) == (
+        "Vertical Tab Co-op",
+        "One\n\tTwo",
+    )
+    assert pushed_rows(push_settings)["vertical-tab"]["title"] == "Vertical Tab Co-op"
+    assert indexed(index_copy)["vertical-tab"].entry.title == "Vertical Tab Co-op"
 
 
 def test_an_id_that_is_not_url_safe_is_refused(client, token, push_settings):
