@@ -114,11 +114,14 @@ class Curation:
     also has, the pushed entry wins (the CMS is the newer source). `overrides`: an entry's
     themes set by staff, indexed as "curated" in place of the entry's own or automatic ones.
     `theme_edits`: a theme's label, description and keywords, replacing the themes file's.
+    `refused`: pushed entries stored by an older version that today's validation refuses
+    (a `javascript:` URL, say); a run reports them as skipped and indexes the rest.
     """
 
     pushed: tuple[Entry, ...] = ()
     overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     theme_edits: Mapping[str, Theme] = field(default_factory=dict)
+    refused: tuple[InvalidEntry, ...] = ()
 
 
 def _text(value: object, name: str, fail) -> str:
@@ -151,11 +154,13 @@ _SPACING = re.compile(r"[\x0b\x0c\x1c-\x1f\x85]")
 #: so one of them in a title would break every feed the entry is in.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _LINE_BREAKS = re.compile(r"[\t\n]")
+_MULTILINE = ("summary", "body")
 
 
 def _clean(text: str, name: str, fail) -> str:
-    """The text without control characters, which no reader needs: a body keeps its tabs and
-    (Unix) newlines, other fields are one line, a URL loses every control (as browsers do)."""
+    """The text without control characters, which no reader needs: a body or summary keeps its
+    tabs and (Unix) newlines (paragraphs), other fields are one line, and a URL loses every
+    control (as browsers do)."""
     found = _SURROGATE.search(text)
     if found:
         raise fail(name, f"has a lone surrogate {found.group()!r} at character {found.start() + 1}; "
@@ -163,7 +168,7 @@ def _clean(text: str, name: str, fail) -> str:
     text = _CONTROL.sub("", _SPACING.sub(" ", _NEWLINE.sub("\n", text)))
     if name == "url":
         return _LINE_BREAKS.sub("", text)
-    return text if name == "body" else _LINE_BREAKS.sub(" ", text)
+    return text if name in _MULTILINE else _LINE_BREAKS.sub(" ", text)
 
 
 def _list(value: object, name: str, fail) -> tuple[str, ...]:

@@ -432,6 +432,29 @@ def test_a_full_rebuild_includes_the_pushed_entries(
     assert found(index_copy, "zeppelin") == ["zeppelin-coop"]
 
 
+def test_a_pushed_entry_stored_before_todays_checks_is_reported_and_the_rest_indexed(
+    client, token, push_settings, index_copy, library_copy, runner
+):
+    assert put(client, token, "zeppelin-coop", ZEPPELIN).status_code == 201
+    # What an older version let into the staff database: a javascript: URL, a 300,000-character body.
+    conn = open_db(push_settings.staff_db)
+    stored = {"old-script": {"url": "JaVaScRiPt:alert(1)"}, "old-long": {"body": "b" * 300_000}}
+    for entry_id, field in stored.items():
+        old = indexer.Entry(id=entry_id, title="Pushed long ago", **field)
+        conn.execute(
+            "INSERT INTO pushed_entries (id, entry, updated_at, updated_by) VALUES (?, ?, '2020-01-01', ?)",
+            (entry_id, json.dumps(old.to_dict()), "cms@example.org"),
+        )
+    conn.commit()
+    conn.close()
+    result = run_index(runner, push_settings, library_copy, "--rebuild")
+    assert "skipped 2" in result.stdout
+    assert "<staff database>:1: url: 'JaVaScRiPt:alert(1)' is not an http or https URL" in result.stderr
+    assert "pushed entry 'old-script', stored before this check: push it again" in result.stderr
+    assert "<staff database>:1: body: is 300000 characters; the limit is 200000" in result.stderr
+    assert set(indexed(index_copy)) == ALL_IDS | {"zeppelin-coop"}
+
+
 def test_an_incremental_run_leaves_the_pushed_entries_alone(
     client, token, push_settings, index_copy, library_copy, runner
 ):

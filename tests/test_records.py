@@ -60,11 +60,11 @@ def test_web_urls_are_kept(given, kept):
     assert Entry.from_mapping({"id": "x", "title": "T", "url": given}).url == kept
 
 
-def test_control_characters_are_removed_and_bodies_keep_tabs_and_newlines():
+def test_control_characters_are_removed_and_bodies_and_summaries_keep_tabs_and_newlines():
     entry = Entry.from_mapping(
         {
             "id": "x",
-            "title": "Wind\u000bPower\x00 Co-op\x1b",
+            "title": "Wind\u000bPower\x00\nCo-op\x1b",
             "summary": "One\r\ntwo\x85three\x7f",
             "authors": ["Ana\u000cRuiz\x07"],
             "themes": ["energy\x08"],
@@ -72,8 +72,8 @@ def test_control_characters_are_removed_and_bodies_keep_tabs_and_newlines():
             "body": "Line one\r\n\tLine two\rLine three\x0cpage\x00\ufffe",
         }
     )
-    assert entry.title == "Wind Power Co-op"
-    assert entry.summary == "One two three"
+    assert entry.title == "Wind Power Co-op"  # one line: a newline or tab in it becomes a space
+    assert entry.summary == "One\ntwo three"
     assert entry.authors == ("Ana Ruiz",)
     assert entry.themes == ("energy",)
     assert entry.type == "news"
