@@ -13,6 +13,8 @@ import re
 import unicodedata
 from urllib.parse import urlsplit, urlunsplit
 
+from search.urls import safe_url
+
 SLUG_CHARS = 48
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _NOISE = {"index", "html", "htm", "php", "aspx", "node", "www"}
@@ -29,8 +31,8 @@ def canonical_url(url: str) -> str:
 
 
 def is_url(text: str) -> bool:
-    parts = urlsplit(text.strip())
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    """Whether `text` (spaces around it aside) is an http(s) URL that entries may link to."""
+    return safe_url(text.strip()) is not None
 
 
 def stable_id(identifier: str) -> str:

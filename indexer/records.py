@@ -11,9 +11,18 @@ from dataclasses import asdict, dataclass, field
 from search.dates import PartialDate, parse_date
 from search.errors import BadDate
 from search.models import Theme
+from search.urls import safe_url
 
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,199}$")
+#: Characters per text field: room for any real entry, not for a feed that sends a book or a
+#: megabyte of title (every character is analysed, stored, highlighted and sent to readers).
+LIMITS = {"title": 1_000, "summary": 10_000, "body": 200_000, "type": 100, "url": 2_000}
+#: The most a reader takes in for one field (a CSV cell, say), so that an overlong one is
+#: refused here with the field's own limit rather than by the reader.
 MAX_TEXT = 1_000_000
+#: Items per list field (authors, themes), and characters per item.
+MAX_ITEMS = 100
+MAX_ITEM = 300
 
 
 class InvalidEntry(ValueError):
@@ -70,7 +79,7 @@ class Entry:
             body=_text(data.get("body"), "body", fail).strip(),
             themes=tuple(t.lower() for t in _list(data.get("themes"), "themes", fail)),
             type=(_text(data.get("type"), "type", fail).strip().lower() or None),
-            url=(_text(data.get("url"), "url", fail).strip() or None),
+            url=_url(data.get("url"), fail),
             origin=f"{source}:{line}",
         )
 
@@ -105,11 +114,14 @@ class Curation:
     also has, the pushed entry wins (the CMS is the newer source). `overrides`: an entry's
     themes set by staff, indexed as "curated" in place of the entry's own or automatic ones.
     `theme_edits`: a theme's label, description and keywords, replacing the themes file's.
+    `refused`: pushed entries stored by an older version that today's validation refuses
+    (a `javascript:` URL, say); a run reports them as skipped and indexes the rest.
     """
 
     pushed: tuple[Entry, ...] = ()
     overrides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     theme_edits: Mapping[str, Theme] = field(default_factory=dict)
+    refused: tuple[InvalidEntry, ...] = ()
 
 
 def _text(value: object, name: str, fail) -> str:
@@ -117,10 +129,46 @@ def _text(value: object, name: str, fail) -> str:
         return ""
     if isinstance(value, (list, dict)):
         raise fail(name, f"must be text, not a {type(value).__name__}")
-    text = str(value)
-    if len(text) > MAX_TEXT:
-        raise fail(name, f"is {len(text)} characters; the limit is {MAX_TEXT}")
+    text = _clean(str(value), name, fail)
+    limit = LIMITS[name]
+    if len(text) > limit:
+        raise fail(name, f"is {len(text)} characters; the limit is {limit}")
     return text
+
+
+def _url(value: object, fail) -> str | None:
+    url = _text(value, "url", fail).strip()
+    if url and safe_url(url) is None:
+        shown = url if len(url) <= 60 else url[:60] + "…"
+        reason = "is not an http or https URL with a host; only http: and https: links are kept"
+        raise fail("url", f"{shown!r} {reason}")
+    return url or None
+
+
+#: Surrogates are halves of a UTF-16 pair; alone (JSON's "\ud800") they are not text at all.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NEWLINE = re.compile(r"\r\n?")
+#: Controls that separate words (vertical tab, form feed, the C0 and C1 separators) become a space.
+_SPACING = re.compile(r"[\x0b\x0c\x1c-\x1f\x85]")
+#: Every other C0 and C1 control (and U+FFFE, U+FFFF): invisible, and not allowed in XML 1.0,
+#: so one of them in a title would break every feed the entry is in.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ufffe\uffff]")
+_LINE_BREAKS = re.compile(r"[\t\n]")
+_MULTILINE = ("summary", "body")
+
+
+def _clean(text: str, name: str, fail) -> str:
+    """The text without control characters, which no reader needs: a body or summary keeps its
+    tabs and (Unix) newlines (paragraphs), other fields are one line, and a URL loses every
+    control (as browsers do)."""
+    found = _SURROGATE.search(text)
+    if found:
+        raise fail(name, f"has a lone surrogate {found.group()!r} at character {found.start() + 1}; "
+                   "send the character itself (UTF-8) or both halves of its UTF-16 pair")
+    text = _CONTROL.sub("", _SPACING.sub(" ", _NEWLINE.sub("\n", text)))
+    if name == "url":
+        return _LINE_BREAKS.sub("", text)
+    return text if name in _MULTILINE else _LINE_BREAKS.sub(" ", text)
 
 
 def _list(value: object, name: str, fail) -> tuple[str, ...]:
@@ -130,11 +178,15 @@ def _list(value: object, name: str, fail) -> tuple[str, ...]:
         value = [v for v in re.split(r"[;,]", value)] if name == "themes" else [value]
     if not isinstance(value, (list, tuple)):
         raise fail(name, f"must be a list of text, not a {type(value).__name__}")
+    if len(value) > MAX_ITEMS:
+        raise fail(name, f"has {len(value)} items; the limit is {MAX_ITEMS}")
     out = []
-    for item in value:
+    for position, item in enumerate(value, 1):
         if not isinstance(item, (str, int, float)):
             raise fail(name, f"must be a list of text; found {item!r}")
-        text = " ".join(str(item).split())
+        text = " ".join(_clean(str(item), name, fail).split())
+        if len(text) > MAX_ITEM:
+            raise fail(name, f"item {position} is {len(text)} characters; the limit is {MAX_ITEM}")
         if text and text not in out:
             out.append(text)
     return tuple(out)

@@ -18,6 +18,7 @@ from whoosh import index as windex
 
 from search import store
 from search.dates import parse_date
+from search.urls import safe_url
 
 from .autothemes import assign
 from .build import API_SOURCE, IndexReport, Prepared, prepare
@@ -72,7 +73,7 @@ def _from_fields(fields: dict) -> StoredEntry:
         body=fields.get("body", ""),
         themes=themes if how != "auto" else (),
         type=(fields.get("type") or [None])[0],
-        url=fields.get("url") or None,
+        url=safe_url(fields.get("url")),  # an older index may hold a javascript: URL
         origin=fields.get("origin", ""),
     )
     return StoredEntry(entry, (fields.get("source") or [API_SOURCE])[0], themes, how)

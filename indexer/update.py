@@ -232,6 +232,8 @@ def index_sources(
     shown = progress_bar(items, len(items), progress, "indexing")
     with WriteLock(root, wait):
         staff = (curation() if callable(curation) else curation) or Curation()
+        for refused in staff.refused:
+            report.skip(refused)
         gen = None if rebuild else _current_or_none(root)
         themes = _themes_for(gen, themes_file, staff)
         prep = preparer(themes, report, staff.overrides)

@@ -23,6 +23,7 @@ from .models import (
     Theme,
 )
 from .themes import ThemesFileError, load_themes
+from .urls import safe_url
 
 __all__ = [
     "FACET_NAMES",
@@ -48,4 +49,5 @@ __all__ = [
     "load_queries",
     "load_themes",
     "parse_date",
+    "safe_url",
 ]

@@ -45,6 +45,7 @@ from .query import Group, Text, parse_query
 from .suggest import Vocabulary, suggest
 from .synonyms import Synonyms
 from .themes import load_themes
+from .urls import safe_url
 
 log = logging.getLogger("coopsearch.engine")
 
@@ -463,7 +464,7 @@ def _described(fields: dict) -> dict:
     return {
         "id": fields["id"],
         "title": fields.get("title", ""),
-        "url": fields.get("url") or None,
+        "url": safe_url(fields.get("url")),  # an old index may hold a javascript: URL
         "date": fields.get("date") or None,
         "authors": tuple(fields.get("authors") or ()),
         "themes": tuple(fields.get("themes") or ()),

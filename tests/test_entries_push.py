@@ -222,6 +222,15 @@ INVALID = [
     ("summary-object", {"title": "T", "summary": {"text": "x"}}, "summary"),
     ("body-list", {"title": "T", "body": ["x"]}, "body"),
     ("type-list", {"title": "T", "type": ["article"]}, "type"),
+    ("script-url", {"title": "T", "url": "javascript:alert(1)"}, "url"),
+    ("mixed-case-script-url", {"title": "T", "url": "JaVaScRiPt:alert(1)"}, "url"),
+    ("tab-in-script-url", {"title": "T", "url": "java\tscript:alert(1)"}, "url"),
+    ("vbscript-url", {"title": "T", "url": "vbscript:msgbox(1)"}, "url"),
+    ("data-url", {"title": "T", "url": "data:text/html,<script>alert(1)</script>"}, "url"),
+    ("long-title", {"title": "T" * 1001}, "title"),
+    ("long-body", {"title": "T", "body": "b" * 200_001}, "body"),
+    ("too-many-authors", {"title": "T", "authors": [f"A{i}" for i in range(101)]}, "authors"),
+    ("lone-surrogate", '{"title": "T \\ud800"}', "title"),
     ("url-object", {"title": "T", "url": {"href": "x"}}, "url"),
     ("unknown-field", {"title": "T", "tittle": "typo"}, "tittle"),
     ("another-id", {"id": "someone-else", "title": "T"}, "id"),
@@ -245,6 +254,18 @@ def test_an_invalid_entry_gets_422_naming_the_field_and_nothing_is_written(
     assert indexed(index_copy) == before
     assert index_version(index_copy) == version
     assert "entry.create" not in [a for _, a, _ in audit_actions(push_settings)]
+
+
+def test_control_characters_are_removed_before_the_entry_is_stored(client, token, push_settings, index_copy):
+    entry = {"title": "Vertical\u000bTab\u0000 Co-op", "body": "One\r\n\tTwo\u0007", "themes": ["energy"]}
+    response = put(client, token, "vertical-tab", entry)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert (response.get_json()["entry"]["title"], response.get_json()["entry"]["body"]) == (
+        "Vertical Tab Co-op",
+        "One\n\tTwo",
+    )
+    assert pushed_rows(push_settings)["vertical-tab"]["title"] == "Vertical Tab Co-op"
+    assert indexed(index_copy)["vertical-tab"].entry.title == "Vertical Tab Co-op"
 
 
 def test_an_id_that_is_not_url_safe_is_refused(client, token, push_settings):
@@ -409,6 +430,29 @@ def test_a_full_rebuild_includes_the_pushed_entries(
         "api",
     )
     assert found(index_copy, "zeppelin") == ["zeppelin-coop"]
+
+
+def test_a_pushed_entry_stored_before_todays_checks_is_reported_and_the_rest_indexed(
+    client, token, push_settings, index_copy, library_copy, runner
+):
+    assert put(client, token, "zeppelin-coop", ZEPPELIN).status_code == 201
+    # What an older version let into the staff database: a javascript: URL, a 300,000-character body.
+    conn = open_db(push_settings.staff_db)
+    stored = {"old-script": {"url": "JaVaScRiPt:alert(1)"}, "old-long": {"body": "b" * 300_000}}
+    for entry_id, field in stored.items():
+        old = indexer.Entry(id=entry_id, title="Pushed long ago", **field)
+        conn.execute(
+            "INSERT INTO pushed_entries (id, entry, updated_at, updated_by) VALUES (?, ?, '2020-01-01', ?)",
+            (entry_id, json.dumps(old.to_dict()), "cms@example.org"),
+        )
+    conn.commit()
+    conn.close()
+    result = run_index(runner, push_settings, library_copy, "--rebuild")
+    assert "skipped 2" in result.stdout
+    assert "<staff database>:1: url: 'JaVaScRiPt:alert(1)' is not an http or https URL" in result.stderr
+    assert "pushed entry 'old-script', stored before this check: push it again" in result.stderr
+    assert "<staff database>:1: body: is 300000 characters; the limit is 200000" in result.stderr
+    assert set(indexed(index_copy)) == ALL_IDS | {"zeppelin-coop"}
 
 
 def test_an_incremental_run_leaves_the_pushed_entries_alone(

@@ -32,6 +32,7 @@ SEARCH_PUBLIC = {
     "load_queries",
     "load_themes",
     "parse_date",
+    "safe_url",
 }
 INDEXER_PUBLIC = {
     "Curation",

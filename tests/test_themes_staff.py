@@ -263,6 +263,23 @@ def test_a_choice_on_a_pushed_entry_wins_over_the_cms_until_undone(staff, theme_
     assert themes_of(index_copy)["pushed-one"] == (("health",), "curated")
 
 
+def test_undoing_a_choice_on_an_entry_pushed_before_todays_checks_still_works(staff, theme_settings):
+    conn = open_db(theme_settings.staff_db)
+    _, secret = accounts.create_token(conn, accounts.find_account(conn, STAFF_EMAIL).id, "CMS")
+    body = {"title": "Bakery Notes", "themes": ["food"]}
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert staff.put("/api/v1/entries/old-push", json=body, headers=headers).status_code == 201
+    set_themes(staff, "old-push", ["energy"])
+    # As an older version stored it: a URL that today's validation refuses.
+    stored = json.dumps({**body, "id": "old-push", "url": "javascript:alert(1)"})
+    conn.execute("UPDATE pushed_entries SET entry = ? WHERE id = 'old-push'", (stored,))
+    conn.commit()
+    conn.close()
+    response = post(staff, "/staff/themes/entries/old-push", {"action": "remove"})
+    assert response.status_code == 302
+    assert rows(theme_settings, "theme_overrides") == []
+
+
 def test_an_unknown_entry_is_404(staff):
     assert staff.get("/staff/themes/entries/no-such-entry").status_code == 404
 

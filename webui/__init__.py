@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from search import safe_url
+
 from .config import Settings
 
 
@@ -15,6 +17,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    # Templates pass an entry's URL through this before making it a link (javascript: never).
+    app.jinja_env.filters["safe_url"] = safe_url
 
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = 86400  # static URLs carry ?v=<fingerprint>
     app.config["MAX_CONTENT_LENGTH"] = 8 * 1024 * 1024  # 413 above; the largest body is an entry (4 MB)

@@ -22,7 +22,7 @@ from . import analytics, collections, links
 from .caching import cacheable, private_when
 from .db import get_db
 from .engine import get_engine
-from .feeds import FEED_SIZE, MAX_FEED_SIZE, atom_time
+from .feeds import ATOM, FEED_SIZE, MAX_FEED_SIZE, atom_time, xml_response
 from .histogram import histogram
 from .markup import render_markdown
 from .pages import AUTHOR_FACET_SIZE, AUTHORS_SHOWN
@@ -164,8 +164,9 @@ def feed(slug: str) -> Response:
     results = engine.search(replace(req, sort="newest", per_page=size, facets=False, scope=scope))
     g.engine_ms = results.took_ms
     modified = max(engine.modified, _updated(collection))
-    body = render_template(
+    return xml_response(
         "collections/feed.xml",
+        ATOM,
         collection=collection,
         results=results,
         labels={t.id: t.label for t, _ in themes},
@@ -173,7 +174,6 @@ def feed(slug: str) -> Response:
         atom_time=lambda date: atom_time(date, modified),
         page_url=url_for("collections_public.page", slug=slug, _external=True),
     )
-    return Response(body, mimetype="application/atom+xml")
 
 
 def collection_dict(collection: collections.Collection) -> dict:

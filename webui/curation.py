@@ -18,7 +18,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from indexer import Curation, Entry
+from indexer import Curation, Entry, InvalidEntry
 from search import Theme
 
 from .db import open_db
@@ -100,13 +100,24 @@ def delete_pushed(conn: sqlite3.Connection, entry_id: str) -> bool:
 
 
 def as_entry(pushed: Pushed) -> Entry:
-    """The stored JSON as an `Entry` again (it was validated before it was stored)."""
+    """The stored JSON as an `Entry` again, through today's validation: InvalidEntry for an
+    entry stored by an older version whose checks it no longer passes (a `javascript:` URL,
+    a field over its limit)."""
     return Entry.from_mapping(pushed.entry, source="<staff database>", line=1)
 
 
-def pushed_entries(conn: sqlite3.Connection) -> tuple[Entry, ...]:
+def pushed_entries(conn: sqlite3.Connection) -> tuple[tuple[Entry, ...], tuple[InvalidEntry, ...]]:
+    """The stored pushed entries, and those refused by today's validation (named, so that an
+    indexing run reports them as skipped and indexes the rest)."""
     rows = conn.execute("SELECT * FROM pushed_entries ORDER BY id").fetchall()
-    return tuple(as_entry(_pushed(row)) for row in rows)
+    entries, refused = [], []
+    for pushed in map(_pushed, rows):
+        try:
+            entries.append(as_entry(pushed))
+        except InvalidEntry as exc:
+            why = f"{exc.reason} (pushed entry {pushed.id!r}, stored before this check: push it again)"
+            refused.append(InvalidEntry(exc.source, exc.line, exc.field, why))
+    return tuple(entries), tuple(refused)
 
 
 # -- theme overrides --------------------------------------------------------------------------
@@ -193,9 +204,9 @@ def load(conn: sqlite3.Connection, with_pushed: bool = True) -> Curation:
     if own:
         conn.execute("BEGIN")
     try:
-        pushed = pushed_entries(conn) if with_pushed else ()
+        pushed, refused = pushed_entries(conn) if with_pushed else ((), ())
         edits = {key: edit.theme for key, edit in theme_edits(conn).items()}
-        return Curation(pushed=pushed, overrides=overrides(conn), theme_edits=edits)
+        return Curation(pushed=pushed, overrides=overrides(conn), theme_edits=edits, refused=refused)
     finally:
         if own:
             conn.execute("COMMIT")

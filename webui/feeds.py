@@ -2,11 +2,18 @@
 
 A visitor can follow a search ("energy co-ops from 2020") in a feed reader, and browsers
 offer the library as a search engine, with its autocomplete, from `/opensearch.xml`.
+
+A feed reader drops a whole feed that is not well-formed XML, so every XML answer goes
+through `xml_response`, which removes what XML 1.0 cannot hold (C0 controls, lone
+surrogates, U+FFFE and U+FFFF) from the written document: validation keeps such characters
+out of new entries, but an older index, a query string or a collection title may still hold
+them, and one of them would cost every subscriber the feed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import replace
 
 from flask import Blueprint, Response, g, render_template, request
@@ -21,6 +28,19 @@ bp = Blueprint("feeds", __name__)
 
 FEED_SIZE = 20
 MAX_FEED_SIZE = 100
+ATOM = "application/atom+xml"
+#: Everything outside XML 1.0's `Char` production.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]")
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters an XML 1.0 document may not contain."""
+    return _NOT_XML.sub("", text)
+
+
+def xml_response(template: str, mimetype: str, **context: object) -> Response:
+    """The template rendered as a well-formed XML answer, whatever the index holds."""
+    return Response(xml_text(render_template(template, **context)), mimetype=mimetype)
 
 
 def atom_time(date: str | None, fallback: dt.datetime) -> str:
@@ -44,8 +64,9 @@ def search_feed() -> Response:
     g.engine_ms = results.took_ms
     modified = engine.modified
     query_string = request.query_string.decode("utf-8", "replace")
-    body = render_template(
+    return xml_response(
         "feed.xml",
+        ATOM,
         req=req,
         results=results,
         labels={t.id: t.label for t, _ in themes},
@@ -53,11 +74,10 @@ def search_feed() -> Response:
         atom_time=lambda date: atom_time(date, modified),
         page_url=request.host_url + "search" + (f"?{query_string}" if query_string else ""),
     )
-    return Response(body, mimetype="application/atom+xml")
 
 
 @bp.get("/opensearch.xml")
 @cacheable
 def opensearch() -> Response:
-    body = render_template("opensearch.xml", root=request.host_url.rstrip("/"))
-    return Response(body, mimetype="application/opensearchdescription+xml")
+    root = request.host_url.rstrip("/")
+    return xml_response("opensearch.xml", "application/opensearchdescription+xml", root=root)

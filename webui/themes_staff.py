@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask.blueprints import BlueprintSetupState
 
 import indexer
-from indexer import Curation, IndexLocked, IndexReport, StoredEntry
+from indexer import Curation, Entry, IndexLocked, IndexReport, InvalidEntry, StoredEntry
 from search import Theme
 
 from . import accounts, curation
@@ -166,11 +166,19 @@ def _remove_override(stored: StoredEntry) -> Response:
             flash("This entry's themes were not set by staff: nothing to undo.")
             return redirect(url_for(".entry_form", entry_id=entry_id))
         pushed = curation.get_pushed(conn, entry_id)
-        originals = [curation.as_entry(pushed)] if pushed else []
-        _retheme(Curation(), ids=[entry_id], originals=originals)
+        _retheme(Curation(), ids=[entry_id], originals=_originals(pushed))
         accounts.audit(conn, actor(), "theme.override.remove", f"entry {entry_id}")
     flash(f"“{stored.entry.title}” has its own or automatic themes again.")
     return redirect(url_for(".entry_form", entry_id=entry_id))
+
+
+def _originals(pushed: curation.Pushed | None) -> list[Entry]:
+    """The pushed entry as sent, to take its own themes back from; none if it was stored by an
+    older version and today's validation refuses it (the indexing runs report it)."""
+    try:
+        return [curation.as_entry(pushed)] if pushed else []
+    except InvalidEntry:
+        return []
 
 
 def _ids(theme_ids) -> str:
