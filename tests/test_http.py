@@ -13,7 +13,6 @@ from webui.security import CSP
 
 PUBLIC = [
     "/",
-    "/search?q=co-op",
     "/entries/esop-buyout",
     "/search.atom?q=co-op",
     "/opensearch.xml",
@@ -39,6 +38,36 @@ def test_public_responses_are_cacheable_and_conditional(client, url):
     assert since.status_code == 304
     stale = client.get(url, headers={"If-None-Match": 'W/"something-else"'})
     assert stale.status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/entries/nope", "/api/v1/entries/nope"])
+def test_if_none_match_star_never_hides_a_missing_entry(client, url):
+    """`If-None-Match: *` asks "only if it does not exist": the 404 must come through."""
+    response = client.get(url, headers={"If-None-Match": "*"})
+    assert response.status_code == 404
+    assert client.get("/entries/esop-buyout", headers={"If-None-Match": "*"}).status_code == 304
+
+
+def test_the_search_page_is_private_never_stored_and_never_304(client):
+    """Every load of the search page is a recorded search whose result links carry its id
+    (`ref=`): a shared cache would give one visitor's id to others, and a 304 or a cached
+    copy would go unrecorded."""
+    response = client.get("/search?q=co-op")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers and "Last-Modified" not in response.headers
+    for headers in ({"If-None-Match": "*"}, {"If-Modified-Since": "Fri, 01 Jan 2100 00:00:00 GMT"}):
+        again = client.get("/search?q=co-op", headers=headers)
+        assert again.status_code == 200 and again.headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("url", [*PUBLIC, "/search?q=co-op"])
+def test_public_pages_seen_by_staff_are_private_and_never_stored(staff, url):
+    """Staff see controls and a CSRF token that visitors do not: no cache may keep them."""
+    response = staff.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers
 
 
 def test_errors_are_not_cached(client):
