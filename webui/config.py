@@ -41,6 +41,13 @@ SETTINGS = (
     Setting("port", "COOPSEARCH_PORT", 8000, "Port `coopsearch serve` listens on."),
     Setting("workers", "COOPSEARCH_WORKERS", 2, "gunicorn worker processes for `coopsearch serve`."),
     Setting(
+        "threads",
+        "COOPSEARCH_THREADS",
+        8,
+        "Threads per worker of `coopsearch serve`: requests a worker answers at once. A client "
+        "holds one only while it sends a request (its headers within 10 s) and is answered.",
+    ),
+    Setting(
         "refresh_seconds",
         "COOPSEARCH_REFRESH_SECONDS",
         1.0,
@@ -116,6 +123,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    threads: int = 8
     refresh_seconds: float = 1.0
     cache_size: int = 1024
     site_name: str = "Co-op Library Search"
@@ -218,6 +226,12 @@ def _check_cache_size(s: Setting, raw: Any, value: int) -> int:
     return value
 
 
+def _check_threads(s: Setting, raw: Any, value: int) -> int:
+    if not 1 <= value <= 256:
+        raise SettingsError(f"{s.env}={raw!r}: expected a number of threads from 1 to 256")
+    return value
+
+
 def _check_proxies(s: Setting, raw: Any, value: int) -> int:
     if not 0 <= value <= 10:
         raise SettingsError(f"{s.env}={raw!r}: expected a number of proxies from 0 to 10")
@@ -229,5 +243,6 @@ _CHECKS = {
     "rate_limit": _check_rate_limit,
     "rate_limit_storage": _check_storage,
     "proxies": _check_proxies,
+    "threads": _check_threads,
     "cache_size": _check_cache_size,
 }
