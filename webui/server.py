@@ -1,5 +1,9 @@
 """Running the app under gunicorn, from `coopsearch serve`.
 
+Each worker process answers with threads (`DrainingWorker`), so that slow or idle clients
+cannot hold it, and drains its queue when it is told to stop. Proxies are trusted only
+through COOPSEARCH_PROXIES (gunicorn's own forwarded-header handling is off).
+
 With `--sync-every`, the gunicorn master starts one `coopsearch sync --every …` process when
 it is ready (before it forks the workers, so no worker ever syncs) and stops it when it exits;
 that process also stops by itself if the master goes away without saying so.
