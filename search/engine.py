@@ -70,6 +70,10 @@ class Snapshot:
     modified: float = 0.0
     theme_counts: tuple[tuple[Theme, int], ...] | None = None
     vocabulary: Vocabulary | None = None
+    #: Held while reading through `searcher`: Whoosh's readers seek and read shared files,
+    #: and `postings` is an unlocked LRU, so threads of one worker take turns (the work is
+    #: CPU-bound and holds the GIL anyway).
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def __post_init__(self) -> None:
         if self.vocabulary is None:
@@ -233,7 +237,8 @@ class SearchEngine:
         table = self.synonyms.table()
         results = self.cache.get(request, snap, table)
         if results is None:
-            results = self._search(snap, request, started, table)
+            with snap.lock:
+                results = self._search(snap, request, started, table)
             self.cache.put(request, results, snap, table)
             return results
         return replace(results, took_ms=(time.perf_counter() - started) * 1000)
@@ -359,7 +364,8 @@ class SearchEngine:
         cached = self.cache.get(key, snap, table)
         if cached is not None:
             return list(cached)
-        words = complete_word(snap.searcher, last, max(1, limit // 2)) if last else []
+        with snap.lock:
+            words = complete_word(snap.searcher, last, max(1, limit // 2)) if last else []
         found = [Completion("term", head + word) for word in words]
         query = found[0].text if found else text
         titles = self.search(
@@ -377,12 +383,13 @@ class SearchEngine:
         docnum = snap.data.docnum_of.get(entry_id)
         if docnum is None:
             return None
-        fields = snap.searcher.stored_fields(docnum)
-        return Entry(
-            **_described(fields),
-            body=fields.get("body", ""),
-            related=self._related(snap, docnum, fields, related) if related else (),
-        )
+        with snap.lock:
+            fields = snap.searcher.stored_fields(docnum)
+            return Entry(
+                **_described(fields),
+                body=fields.get("body", ""),
+                related=self._related(snap, docnum, fields, related) if related else (),
+            )
 
     def missing(self, ids: tuple[str, ...] | list[str]) -> tuple[str, ...]:
         """The ids, in the order given, that are not (or no longer) in the index."""

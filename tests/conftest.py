@@ -137,10 +137,16 @@ class Served:
 
 @contextmanager
 def start_server(
-    index_dir: Path, log: Path, workers: int = 1, any_answer: bool = False, **env: str
+    index_dir: Path,
+    log: Path,
+    workers: int = 1,
+    any_answer: bool = False,
+    args: tuple[str, ...] = (),
+    **env: str,
 ) -> Iterator[Served]:
     """`coopsearch serve` (gunicorn) of `index_dir` on a free port of 127.0.0.1, with the test
-    themes and synonyms and a rate limit tests never reach unless `env` says otherwise;
+    themes and synonyms and a rate limit tests never reach unless `env` says otherwise, and
+    `args` added to its command line;
     ready once a search answers 200 (or, with `any_answer`, once it answers at all, a 503
     included); stopped afterwards (SIGTERM, then SIGKILL after 30 s)."""
     port = _free_port()
@@ -152,7 +158,7 @@ def start_server(
         **env,
     }
     command = [str(COOPSEARCH), "serve", "--index", str(index_dir), "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", str(workers)]
+    command += ["--port", str(port), "--workers", str(workers), *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=environ)
     served = Served(proc, f"http://127.0.0.1:{port}", port, log)

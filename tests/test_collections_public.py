@@ -256,3 +256,34 @@ def test_last_modified_is_the_collections_last_change(visitor, db):
     response = visitor.get(BASE)
     assert response.last_modified.strftime("%Y-%m-%dT%H:%M:%SZ") == updated
     assert response.headers["Cache-Control"] == "public, max-age=60"
+
+
+def _withdraw(db, how: str) -> None:
+    if how == "unpublished":
+        collections.change(db, SLUG, collections.publish(False), STAFF_EMAIL, "unpublish")
+    else:
+        collections.delete(db, SLUG, STAFF_EMAIL)
+
+
+@pytest.mark.parametrize("how", ["unpublished", "deleted"])
+@pytest.mark.parametrize("url", [BASE, f"{BASE}.atom", API])
+def test_a_withdrawn_collection_is_404_whatever_the_validators(visitor, db, url, how):
+    """A client (or cache) holding validators from when the collection was published must
+    hear that it is gone: a 404 before any conditional check, never a 304."""
+    first = visitor.get(url)
+    assert first.status_code == 200
+    _withdraw(db, how)
+    for headers in (
+        {"If-Modified-Since": first.headers["Last-Modified"]},
+        {"If-None-Match": first.headers["ETag"]},
+        {"If-None-Match": "*"},
+        {"If-None-Match": "*", "If-Modified-Since": first.headers["Last-Modified"]},
+    ):
+        response = visitor.get(url, headers=headers)
+        assert response.status_code == 404, (headers, response.status_code)
+        assert "ETag" not in response.headers
+
+
+def test_if_none_match_star_is_304_only_for_a_collection_that_exists(visitor):
+    assert visitor.get(BASE, headers={"If-None-Match": "*"}).status_code == 304
+    assert visitor.get("/collections/draft", headers={"If-None-Match": "*"}).status_code == 404

@@ -45,6 +45,7 @@ def test_environment_is_not_read_when_a_mapping_is_given(monkeypatch):
         ({"COOPSEARCH_PORT": "abc"}, "COOPSEARCH_PORT='abc': expected int"),
         ({"COOPSEARCH_WORKERS": "0"}, "COOPSEARCH_WORKERS='0': must be greater than 0"),
         ({"COOPSEARCH_REFRESH_SECONDS": "-1"}, "COOPSEARCH_REFRESH_SECONDS='-1': must be greater than 0"),
+        ({"COOPSEARCH_THREADS": "0"}, "COOPSEARCH_THREADS='0': expected a number of threads from 1 to 256"),
     ],
 )
 def test_bad_values_name_the_variable_and_the_value(env, words):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+import threading
 
 import pytest
 from testdata import (
@@ -10,6 +12,7 @@ from testdata import (
     AUTHOR_COUNTS,
     AUTO_THEMED_ID,
     NEWEST_FIRST,
+    SYNONYMS,
     THEME_COUNTS,
     THEME_LABELS,
     TYPE_COUNTS,
@@ -612,3 +615,42 @@ def test_autocomplete_titles_skip_the_spelling_correction(engine):
     results = engine.search(SearchRequest(query="tricylce", spelling=False))
     assert results.suggestion is None
     assert engine.search(SearchRequest(query="tricylce")).suggestion == "tricycle"
+
+
+def test_threads_sharing_one_engine_get_what_one_thread_gets(library_index):
+    """`coopsearch serve` answers with several threads per worker, all on one engine (and one
+    Whoosh searcher, whose readers seek and read shared files): concurrent searches, entry
+    pages and completions must give exactly what they give one at a time."""
+    shared = SearchEngine(library_index, SYNONYMS, cache_size=0)
+    queries = ["co-op", "solar energy", "housing", "nurse", "wind turbine", "bakery", "bank", "rent"]
+    ids = ["esop-buyout", "pv-array-farm", "j-rent-strike", "bakery-worker-owners"]
+
+    def work() -> list:
+        found = [shared.search(SearchRequest(query=q, per_page=20)).to_dict()["hits"] for q in queries]
+        found += [shared.get_entry(i) for i in ids]
+        return found + [shared.complete(q[:3]) for q in queries]
+
+    expected = work()
+    results: list = []
+    errors: list = []
+
+    def run() -> None:
+        try:
+            for _ in range(15):
+                results.append(work())
+        except Exception as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to meet any race
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+        shared.close()
+    assert errors == []
+    assert all(r == expected for r in results)

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         formats,
         limits,
         pages,
+        public_url,
         security,
         staff,
         themes_staff,
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     errors.init_app(app)
+    public_url.init_app(app)  # before limits: ProxyFix must wrap it, so that it has the last word
     limits.init_app(app)  # before caching: a 304 counts too
     caching.init_app(app)
     security.init_app(app)

@@ -3,8 +3,12 @@
 What a public URL returns changes only when the index changes or the app is redeployed, so
 its ETag is the index version plus a fingerprint of the app's templates and static files, and
 its Last-Modified is when the index last changed. A request whose validators still match is
-answered 304 before any search runs. `Server-Timing` tells a developer (and the benchmarks)
-how much of a request was the engine and how much the app around it.
+answered 304 before any search runs, unless what it names is gone (`mark_missing`: a 404
+comes first) or it asks `If-None-Match: *` ("if it exists", which only the view knows).
+Responses that are not the same for everyone (a recorded search with its per-request id, any
+page seen by logged-in staff) are `private, no-store`, without validators. `Server-Timing`
+tells a developer (and the benchmarks) how much of a request was the engine and how much the
+app around it.
 """
 
 from __future__ import annotations
@@ -31,6 +35,15 @@ def cacheable(view: F) -> F:
     return view
 
 
+def private(view: F) -> F:
+    """Mark a view whose every response is private and never stored: it records the request
+    (a search made) and carries a per-request id (the `ref=` of its result links), so a
+    shared cache would hand one visitor's id to others and a 304 or a cached copy would go
+    unrecorded."""
+    view.private_when = ("*",)  # type: ignore[attr-defined]
+    return view
+
+
 def private_when(*params: str) -> Callable[[F], F]:
     """Mark a cacheable view whose response is private when the request sets any of `params`
     (to something other than 0): it records something (a search, an opened result) that a
@@ -44,7 +57,19 @@ def private_when(*params: str) -> Callable[[F], F]:
 
 
 def _private_request(view: Callable | None) -> bool:
-    return any(request.args.get(p, "0") not in ("", "0") for p in getattr(view, "private_when", ()))
+    params = getattr(view, "private_when", ())
+    return "*" in params or any(request.args.get(p, "0") not in ("", "0") for p in params)
+
+
+def mark_missing() -> None:
+    """Say, before the view runs (from a url_value_preprocessor), that what the URL names does
+    not exist (for visitors): the view's 404 then comes before any conditional check, which
+    would otherwise answer 304 to a client holding validators from when it did."""
+    g.resource_missing = True
+
+
+def _staff_request() -> bool:
+    return bool(session.get("account_id"))
 
 
 def fingerprint(package_dir: Path) -> str:
@@ -64,7 +89,7 @@ def fingerprint(package_dir: Path) -> str:
 def _is_cacheable() -> bool:
     if request.method not in ("GET", "HEAD") or request.endpoint is None:
         return False
-    if session.get("account_id"):
+    if _staff_request():
         return False  # staff may see controls visitors do not: never share their pages
     view = current_app.view_functions.get(request.endpoint)
     return bool(getattr(view, "cacheable", False)) and not _private_request(view)
@@ -101,10 +126,12 @@ def _set_validators(response: Response) -> None:
 
 
 def _not_modified() -> Response | None:
-    if not _is_cacheable():
+    if not _is_cacheable() or g.get("resource_missing"):
         return None
     etag = _etag()
     if request.if_none_match:
+        if request.if_none_match.star_tag:
+            return None  # "*": 304 only if the view finds it exists (see `finish`)
         fresh = request.if_none_match.contains_weak(etag)
     elif request.if_modified_since:
         fresh = _last_modified() <= request.if_modified_since
@@ -115,6 +142,15 @@ def _not_modified() -> Response | None:
     response = Response(status=304)
     _set_validators(response)
     return response
+
+
+def _shared_by_none() -> bool:
+    """Whether this response must never be stored or shared: a private request of a cacheable
+    view, or any public view seen by logged-in staff (their pages carry a CSRF token)."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    if view is None or not getattr(view, "cacheable", False):
+        return False
+    return _private_request(view) or _staff_request()
 
 
 def init_app(app: Flask) -> None:
@@ -131,7 +167,9 @@ def init_app(app: Flask) -> None:
     def finish(response: Response) -> Response:
         if response.status_code == 200 and _is_cacheable():
             _set_validators(response)
-        elif request.endpoint and _private_request(current_app.view_functions.get(request.endpoint)):
+            if request.if_none_match.star_tag:  # it exists: the client asked to hear only if not
+                response.make_conditional(request)
+        elif _shared_by_none():
             response.headers["Cache-Control"] = "private, no-store"
         timings = []
         if "engine_ms" in g:

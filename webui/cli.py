@@ -300,6 +300,12 @@ def _test_set(
 @click.option("--host", help="Address to listen on [env COOPSEARCH_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [env COOPSEARCH_PORT; default 8000].")
 @click.option("--workers", type=int, help="Worker processes [env COOPSEARCH_WORKERS; default 2].")
+@click.option("--threads", type=int, help="Threads per worker [env COOPSEARCH_THREADS; default 8].")
+@click.option(
+    "--proxies",
+    type=int,
+    help="Proxies in front whose X-Forwarded-* headers are trusted [env COOPSEARCH_PROXIES; default 0].",
+)
 @click.option(
     "--sync-every",
     type=DURATION,
@@ -316,6 +322,8 @@ def serve(
     host: str | None,
     port: int | None,
     workers: int | None,
+    threads: int | None,
+    proxies: int | None,
     sync_every: float | None,
     sources_file: Path | None,
     index_dir: Path | None,
@@ -323,7 +331,9 @@ def serve(
     """Serve the web pages and the JSON API with gunicorn (and keep the sources in sync)."""
     from .server import run
 
-    settings = cli_settings(host=host, port=port, workers=workers, index_dir=index_dir)
+    settings = cli_settings(
+        host=host, port=port, workers=workers, threads=threads, proxies=proxies, index_dir=index_dir
+    )
     if sources_file and not sync_every:
         raise click.UsageError("--sources is for --sync-every")
     run(settings, sync_command(settings, sync_every, sources_file) if sync_every else None)

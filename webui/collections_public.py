@@ -2,9 +2,10 @@
 
 A collection's page is the search page confined to the collection: the same results, facets
 and histogram partials, with every link kept under /collections/<slug>. Drafts and deleted
-collections are 404. What these responses show depends on the collection as well as on the
-index, so the collection's version goes into their ETag (see `_identify`, which runs before
-the conditional-request check).
+collections are 404, before any conditional check (a client holding validators from when the
+collection was published gets the 404, not a 304). What these responses show depends on the
+collection as well as on the index, so the collection's version goes into their ETag (see
+`_identify`, which runs before the conditional-request check).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from werkzeug.exceptions import NotFound
 from search import SearchRequest, SearchResults
 
 from . import analytics, collections, links
-from .caching import cacheable, private_when
+from .caching import cacheable, mark_missing, private_when
 from .db import get_db
 from .engine import get_engine
 from .feeds import ATOM, FEED_SIZE, MAX_FEED_SIZE, atom_time, xml_response
@@ -97,9 +98,11 @@ def _identify(endpoint: str | None, values: dict | None) -> None:
     if values and "slug" in values:
         found = collections.get(get_db(), values["slug"])
         g.collection = found if found is not None and found.state.published else None
-        g.etag_extra = g.collection.etag if g.collection else "no-collection"
-        if g.collection:
-            g.modified_extra = _updated(g.collection)
+        if g.collection is None:
+            mark_missing()  # the view still reads its parameters (a bad one is a 400), then 404s
+            return
+        g.etag_extra = g.collection.etag
+        g.modified_extra = _updated(g.collection)
     elif endpoint == "collections_public.index":
         g.etag_extra = collections.stamp(get_db())
 

@@ -37,9 +37,24 @@ SETTINGS = (
         "corpus/synonyms.txt",
         "Synonyms applied at query time; re-read when it changes. Empty: none.",
     ),
+    Setting(
+        "base_url",
+        "COOPSEARCH_BASE_URL",
+        "",
+        "The address visitors use, like https://library.example (scheme, host and port, no "
+        "path): every absolute URL (feeds, OpenSearch, suggestions, embed snippets) is built "
+        "from it, whatever the request's Host header says. Empty: they follow the request's Host.",
+    ),
     Setting("host", "COOPSEARCH_HOST", "127.0.0.1", "Address `coopsearch serve` listens on."),
     Setting("port", "COOPSEARCH_PORT", 8000, "Port `coopsearch serve` listens on."),
     Setting("workers", "COOPSEARCH_WORKERS", 2, "gunicorn worker processes for `coopsearch serve`."),
+    Setting(
+        "threads",
+        "COOPSEARCH_THREADS",
+        8,
+        "Threads per worker of `coopsearch serve`: requests a worker answers at once. A client "
+        "holds one only while it sends a request (its headers within 10 s) and is answered.",
+    ),
     Setting(
         "refresh_seconds",
         "COOPSEARCH_REFRESH_SECONDS",
@@ -113,9 +128,11 @@ class Settings:
     index_dir: Path = Path("var/index")
     themes_file: Path | None = Path("corpus/themes.toml")
     synonyms_file: Path | None = Path("corpus/synonyms.txt")
+    base_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
+    threads: int = 8
     refresh_seconds: float = 1.0
     cache_size: int = 1024
     site_name: str = "Co-op Library Search"
@@ -194,6 +211,16 @@ def _check_origins(s: Setting, raw: Any, value: str) -> str:
     return value.strip()
 
 
+def _check_base_url(s: Setting, raw: Any, value: str) -> str:
+    value = value.strip().lower().rstrip("/")
+    if value and not _ORIGIN.match(value):
+        raise SettingsError(
+            f"{s.env}={raw!r}: expected the address visitors use, like https://library.example "
+            "(scheme, host and port only, no path); empty: follow the request's Host"
+        )
+    return value
+
+
 def _check_rate_limit(s: Setting, raw: Any, value: str) -> str:
     value = value.strip()
     if value.lower() == "off":
@@ -218,6 +245,12 @@ def _check_cache_size(s: Setting, raw: Any, value: int) -> int:
     return value
 
 
+def _check_threads(s: Setting, raw: Any, value: int) -> int:
+    if not 1 <= value <= 256:
+        raise SettingsError(f"{s.env}={raw!r}: expected a number of threads from 1 to 256")
+    return value
+
+
 def _check_proxies(s: Setting, raw: Any, value: int) -> int:
     if not 0 <= value <= 10:
         raise SettingsError(f"{s.env}={raw!r}: expected a number of proxies from 0 to 10")
@@ -225,9 +258,11 @@ def _check_proxies(s: Setting, raw: Any, value: int) -> int:
 
 
 _CHECKS = {
+    "base_url": _check_base_url,
     "cors_origins": _check_origins,
     "rate_limit": _check_rate_limit,
     "rate_limit_storage": _check_storage,
     "proxies": _check_proxies,
+    "threads": _check_threads,
     "cache_size": _check_cache_size,
 }

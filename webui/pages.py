@@ -8,7 +8,7 @@ from werkzeug.exceptions import NotFound
 from search import SearchRequest
 
 from . import analytics, links
-from .caching import cacheable, private_when
+from .caching import cacheable, private, private_when
 from .engine import get_engine
 from .histogram import histogram
 from .markup import render_markdown
@@ -36,6 +36,7 @@ def home() -> str:
 
 @bp.get("/search")
 @cacheable
+@private  # every load is a recorded search, and its result links carry that search's id
 def search_page() -> str:
     engine = get_engine()
     themes = engine.themes()
