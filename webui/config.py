@@ -101,6 +101,13 @@ SETTINGS = (
         "Reverse proxies in front of the app whose X-Forwarded-For, -Proto and -Host headers are "
         "trusted (Werkzeug ProxyFix); 0: the connecting address is the client.",
     ),
+    Setting(
+        "login_rate_limit",
+        "COOPSEARCH_LOGIN_RATE_LIMIT",
+        "10/minute",
+        "Login attempts (POSTs to /staff/login) one client address may make, per worker process, "
+        "besides the growing delays after failures (Flask-Limiter syntax); off: no limit.",
+    ),
 )
 
 
@@ -126,6 +133,7 @@ class Settings:
     rate_limit: str = "300/minute"
     rate_limit_storage: str = "memory://"
     proxies: int = 0
+    login_rate_limit: str = "10/minute"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -227,6 +235,7 @@ def _check_proxies(s: Setting, raw: Any, value: int) -> int:
 _CHECKS = {
     "cors_origins": _check_origins,
     "rate_limit": _check_rate_limit,
+    "login_rate_limit": _check_rate_limit,
     "rate_limit_storage": _check_storage,
     "proxies": _check_proxies,
     "cache_size": _check_cache_size,
