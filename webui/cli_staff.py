@@ -10,7 +10,7 @@ import click
 
 from . import accounts
 from .config import Settings, SettingsError
-from .db import DatabaseError, open_db
+from .db import DatabaseError, create_private, open_db
 
 db_option = click.option(
     "--db",
@@ -99,6 +99,7 @@ def backup(path: Path, db_file: Path | None) -> None:
         raise click.ClickException(f"{path} exists; choose a new file name")
     conn = _db(db_file)
     path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)  # it holds the session key too: owner only
     target = sqlite3.connect(path)
     try:
         conn.backup(target)  # SQLite's online backup: a snapshot even while others write

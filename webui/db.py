@@ -5,12 +5,20 @@ judgments and analytics all live here; the index can always be rebuilt from the 
 this file. Migrations are the numbered `migrations/NNNN_name.sql` files, applied in order
 inside one transaction each; `PRAGMA user_version` records the last one applied, so a
 worker that starts while another migrates waits for it instead of applying twice.
+
+The file holds the key that signs session cookies (`secrets.session`): whoever reads it can
+forge a cookie for any account. It is therefore created readable by its owner only (0600),
+and SQLite gives its -wal and -shm files the same mode; `init_app` warns at start-up when
+the file or those beside it can be read by others.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import sqlite3
+import stat
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -18,6 +26,10 @@ from flask import Flask, current_app, g
 MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_MS = 10_000
+#: The staff database and its copies: owner only.
+FILE_MODE = 0o600
+#: The files SQLite keeps beside the database in WAL mode.
+COMPANIONS = ("-wal", "-shm")
 
 
 class DatabaseError(Exception):
@@ -33,6 +45,37 @@ def migrations() -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 unless it exists (an empty file is a new SQLite
+    database), so the database and the files SQLite derives from it are never world-readable."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:
+        pass
+
+
+def readable_by_others(path: Path) -> list[Path]:
+    """The database file and its -wal and -shm files that group or others may read."""
+    found = []
+    for candidate in (path, *(path.with_name(path.name + suffix) for suffix in COMPANIONS)):
+        try:
+            if candidate.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+                found.append(candidate)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def warn_if_readable(path: Path, logger: logging.Logger) -> None:
+    for exposed in readable_by_others(path):
+        logger.warning(
+            "%s can be read by other users (mode %o); it holds the key that signs staff sessions: "
+            "run chmod 600 on it",
+            exposed,
+            stat.S_IMODE(exposed.stat().st_mode),
+        )
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """A connection with WAL, foreign keys, a busy timeout and rows readable by column name.
 
@@ -40,6 +83,7 @@ def connect(path: Path) -> sqlite3.Connection:
     a crash (SQLite builds may default WAL databases to NORMAL, which can lose the last ones)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
         conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
@@ -102,6 +146,9 @@ def _close(_exc: BaseException | None = None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Migrate once at start-up, so requests never see an old schema."""
-    open_db(app.config["COOPSEARCH"].staff_db).close()
+    """Migrate once at start-up, so requests never see an old schema; warn if others can
+    read the file."""
+    path = app.config["COOPSEARCH"].staff_db
+    open_db(path).close()
+    warn_if_readable(path, app.logger)
     app.teardown_appcontext(_close)
