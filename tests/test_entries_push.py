@@ -227,6 +227,12 @@ INVALID = [
     ("another-id", {"id": "someone-else", "title": "T"}, "id"),
     ("not-json", "{'title': 'T'}", "json"),
     ("not-an-object", ["title", "T"], "entry"),
+    ("nested-too-deeply", '{"title": "T", "authors": ' + "[" * 100_000 + "]" * 100_000 + "}", "json"),
+    ("array-nested-too-deeply", "[" * 5_000 + "]" * 5_000, "json"),
+    ("lone-surrogate-title", {"title": "solar \ud800 power"}, "title"),
+    ("lone-surrogate-author", {"title": "T", "authors": ["Ana", "\udc00"]}, "authors"),
+    ("lone-surrogate-date", {"title": "T", "date": "\ud83d"}, "date"),
+    ("lone-surrogate-field-name", {"title": "T", "x\ud800": "y"}, "x\\ud800"),
 ]
 
 

@@ -107,6 +107,14 @@ def test_a_token_is_shown_once_stored_hashed_and_revocable(staff, staff_settings
     assert accounts.account_for_token(conn, secret + "x") is None
 
 
+def test_a_token_id_too_large_for_the_database_is_a_404_not_a_500(staff):
+    form = {"csrf_token": csrf_token(staff, "/staff/tokens")}
+    assert staff.post("/staff/tokens/99999999999999999999999/revoke", data=form).status_code == 404
+    largest = staff.post(f"/staff/tokens/{2**63 - 1}/revoke", data=form)  # fits: simply no such token
+    assert largest.status_code == 302
+    assert "there is no token" in staff.get("/staff/tokens").get_data(as_text=True)
+
+
 def test_the_audit_log_records_who_did_what(staff):
     staff.post("/staff/tokens", data={"name": "feeds", "csrf_token": csrf_token(staff, "/staff/tokens")})
     html = staff.get("/staff/audit").get_data(as_text=True)

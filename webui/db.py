@@ -22,12 +22,15 @@ import stat
 from pathlib import Path
 
 from flask import Flask, current_app, g
+from werkzeug.routing import IntegerConverter
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_MS = 10_000
 #: The staff database and its copies: owner only.
 FILE_MODE = 0o600
+#: The largest integer SQLite stores: ids in URLs beyond it name nothing.
+MAX_ID = 2**63 - 1
 #: The files SQLite keeps beside the database in WAL mode.
 COMPANIONS = ("-wal", "-shm")
 
@@ -145,9 +148,18 @@ def _close(_exc: BaseException | None = None) -> None:
         conn.close()
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in every route: at most MAX_ID, so an id no row can have is a plain 404
+    instead of an OverflowError from SQLite (a 500)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max)
+
+
 def init_app(app: Flask) -> None:
     """Migrate once at start-up, so requests never see an old schema; warn if others can
     read the file."""
+    app.url_map.converters["int"] = RowId  # before the blueprints add their routes
     path = app.config["COOPSEARCH"].staff_db
     open_db(path).close()
     warn_if_readable(path, app.logger)

@@ -37,9 +37,16 @@ def never_cached(response: Response) -> Response:
     return response
 
 
+def printable(text: str) -> str:
+    """`text` with any lone surrogate written as an escape (\\ud800): a message quoting what
+    the client sent must still encode as UTF-8, or the answer itself would fail (a 500)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @bp.errorhandler(InvalidEntry)
 def invalid_entry(exc: InvalidEntry) -> tuple[Response, int]:
-    return jsonify(error_body("invalid_entry", f"{exc.field}: {exc.reason}", exc.field)), 422
+    field = printable(str(exc.field))
+    return jsonify(error_body("invalid_entry", f"{field}: {printable(str(exc.reason))}", field)), 422
 
 
 @bp.errorhandler(IndexLocked)
@@ -113,10 +120,41 @@ def _json_body() -> object:
     if (request.content_length or 0) > MAX_BODY:
         raise RequestEntityTooLarge(f"an entry may be at most {MAX_BODY:,} bytes of JSON")
     try:
-        return json.loads(request.get_data(as_text=True))
+        data = json.loads(request.get_data(as_text=True))
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise _invalid("json", f"the body is not valid JSON ({exc.msg} at {where})") from None
+    except RecursionError:
+        raise _invalid("json", "the body nests arrays or objects too deeply for an entry") from None
+    _refuse_lone_surrogates(data)
+    return data
+
+
+def _refuse_lone_surrogates(data: object) -> None:
+    """JSON may escape half of a UTF-16 pair (\\ud800) alone; that is no character, cannot be
+    stored or indexed as UTF-8, and is refused here, naming the field, before anything
+    encodes it. Walked without recursion: the body may nest as deeply as the parser allows."""
+    pending: list[tuple[str, object]] = [("entry", data)]
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = key if field == "entry" else field
+                _check_text(name, key)
+                pending.append((name, item))
+        elif isinstance(value, list):
+            pending.extend((field, item) for item in value)
+        elif isinstance(value, str):
+            _check_text(field, value)
+
+
+def _check_text(field: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = printable(exc.object[exc.start : exc.end])
+        reason = f"contains {bad}, half of a UTF-16 surrogate pair, which is not a character"
+        raise _invalid(printable(field)[:100], reason) from None
 
 
 def _check_themes(entry: Entry) -> None:
