@@ -21,14 +21,18 @@ import sqlite3
 import stat
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from werkzeug.routing import IntegerConverter
+
+from .errors import _respond
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_MS = 10_000
 #: The staff database and its copies: owner only.
 FILE_MODE = 0o600
+#: The Retry-After (seconds) when the database stayed locked for BUSY_MS.
+BUSY_RETRY_AFTER = 5
 #: The largest integer SQLite stores: ids in URLs beyond it name nothing.
 MAX_ID = 2**63 - 1
 #: The files SQLite keeps beside the database in WAL mode.
@@ -79,7 +83,7 @@ def warn_if_readable(path: Path, logger: logging.Logger) -> None:
         )
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: Path, busy_ms: int = BUSY_MS) -> sqlite3.Connection:
     """A connection with WAL, foreign keys, a busy timeout and rows readable by column name.
 
     `synchronous=FULL` makes every acknowledged commit durable across a power cut, not only
@@ -87,12 +91,12 @@ def connect(path: Path) -> sqlite3.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         create_private(path)
-        conn = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(path, timeout=busy_ms / 1000, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        conn.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     except (OSError, sqlite3.Error) as exc:
         raise DatabaseError(f"cannot open the staff database {path}: {exc}") from exc
     return conn
@@ -138,7 +142,8 @@ def open_db(path: Path) -> sqlite3.Connection:
 def get_db() -> sqlite3.Connection:
     """The request's connection, opened on first use and closed at teardown."""
     if "db" not in g:
-        g.db = connect(current_app.config["COOPSEARCH"].staff_db)
+        busy_ms = current_app.config.get("COOPSEARCH_DB_BUSY_MS", BUSY_MS)  # tests lower it
+        g.db = connect(current_app.config["COOPSEARCH"].staff_db, busy_ms)
     return g.db
 
 
@@ -156,6 +161,19 @@ class RowId(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max)
 
 
+def busy(exc: sqlite3.OperationalError) -> Response:
+    """A database still locked after BUSY_MS is a 503 with Retry-After (the request may simply
+    be tried again), never a 500; any other operational error is one."""
+    if "locked" not in str(exc) and "busy" not in str(exc):
+        current_app.logger.exception("staff database error")
+        return _respond(500, "internal_error", "Something went wrong on our side; it has been logged.")
+    current_app.logger.warning("staff database busy: %s", exc)
+    message = "The staff database is busy; please try again in a few seconds."
+    response = _respond(503, "database_busy", message)
+    response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Migrate once at start-up, so requests never see an old schema; warn if others can
     read the file."""
@@ -164,3 +182,4 @@ def init_app(app: Flask) -> None:
     open_db(path).close()
     warn_if_readable(path, app.logger)
     app.teardown_appcontext(_close)
+    app.register_error_handler(sqlite3.OperationalError, busy)
