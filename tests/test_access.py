@@ -8,7 +8,7 @@ than GET/HEAD on any view, must refuse an anonymous request.
 from __future__ import annotations
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 import webui
 
@@ -46,7 +46,7 @@ PUBLIC_WRITES = {("auth.login", "POST"), ("auth.logout", "POST")}
 def example_url(rule: Rule) -> str:
     """The rule's path with a made-up value for each variable."""
     values = {
-        name: 1 if type(conv).__name__ == "IntegerConverter" else "x"
+        name: 1 if isinstance(conv, IntegerConverter) else "x"
         for name, conv in rule._converters.items()
     }
     return rule.build(values, append_unknown=False)[1]

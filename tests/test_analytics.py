@@ -363,11 +363,28 @@ def test_a_period_with_empty_weeks_draws_them_empty(staff, seeded):
 
 @pytest.mark.parametrize(
     "query",
-    ["from=2026-13-01", "to=yesterday", "from=2026-02-01&to=2026-01-01", "from=2000-01-01&to=2026-01-01"],
+    [
+        "from=2026-13-01",
+        "to=yesterday",
+        "from=2026-02-01&to=2026-01-01",
+        "from=2000-01-01&to=2026-01-01",
+        "to=9999-12-31",
+        "to=0001-01-01",
+        "from=0001-01-01&to=0001-01-02",
+        "from=9999-12-25&to=9999-12-31",
+    ],
 )
-def test_a_bad_period_is_a_400(staff, query):
-    response = staff.get(f"/staff/analytics?{query}")
+@pytest.mark.parametrize("page", ["/staff/analytics", "/staff/analytics.csv"])
+def test_a_bad_period_is_a_400(staff, query, page):
+    response = staff.get(f"{page}?{query}")
     assert response.status_code == 400
+    assert "Something went wrong" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["from=1970-01-01&to=1970-01-02", "to=9998-12-31", "to=1970-01-05"])
+@pytest.mark.parametrize("page", ["/staff/analytics", "/staff/analytics.csv"])
+def test_the_first_and_last_dates_allowed_work(staff, query, page):
+    assert staff.get(f"{page}?{query}").status_code == 200
 
 
 def test_the_csv_export_has_every_search_of_the_period(staff, seeded):

@@ -20,6 +20,7 @@ CLI_COMMANDS = [
     "coopsearch themes evaluate",
     "coopsearch staff add",
     "coopsearch staff list",
+    "coopsearch staff password",
     "coopsearch staff remove",
     "coopsearch backup",
     "coopsearch sync",

@@ -236,6 +236,12 @@ INVALID = [
     ("another-id", {"id": "someone-else", "title": "T"}, "id"),
     ("not-json", "{'title': 'T'}", "json"),
     ("not-an-object", ["title", "T"], "entry"),
+    ("nested-too-deeply", '{"title": "T", "authors": ' + "[" * 100_000 + "]" * 100_000 + "}", "json"),
+    ("array-nested-too-deeply", "[" * 5_000 + "]" * 5_000, "json"),
+    ("lone-surrogate-title", {"title": "solar \ud800 power"}, "title"),
+    ("lone-surrogate-author", {"title": "T", "authors": ["Ana", "\udc00"]}, "authors"),
+    ("lone-surrogate-date", {"title": "T", "date": "\ud83d"}, "date"),
+    ("lone-surrogate-field-name", {"title": "T", "x\ud800": "y"}, "x\\ud800"),
 ]
 
 
@@ -378,7 +384,8 @@ def test_a_locked_index_gets_503_with_retry_after_and_nothing_is_written(
         response = put(client, token, "zeppelin-coop", ZEPPELIN)
         waited = time.monotonic() - started
         deleted = delete(client, token, "kept")
-    assert response.status_code == 503 and deleted.status_code == 503
+        replaced = put(client, token, "kept", {"title": "Kept, but changed"})
+    assert response.status_code == 503 and deleted.status_code == 503 and replaced.status_code == 503
     assert waited >= 0.25  # it waited for the lock before giving up
     for r in (response, deleted):
         check_documented(r, "put" if r is response else "delete")
@@ -387,6 +394,22 @@ def test_a_locked_index_gets_503_with_retry_after_and_nothing_is_written(
     assert pushed_rows(push_settings) == rows
     assert index_version(index_copy) == version
     assert put(client, token, "zeppelin-coop", ZEPPELIN).status_code == 201  # free again
+
+
+def test_a_locked_staff_database_gets_503_with_retry_after_not_500(push_settings, token):
+    app = webui.create_app(push_settings)
+    app.config["COOPSEARCH_DB_BUSY_MS"] = 300
+    holder = open_db(push_settings.staff_db)
+    holder.execute("BEGIN IMMEDIATE")  # another writer that does not let go
+    try:
+        response = put(app.test_client(), token, "zeppelin-coop", ZEPPELIN)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "database_busy"
+    assert int(response.headers["Retry-After"]) > 0
+    assert pushed_rows(push_settings) == {}
 
 
 def test_a_write_waits_for_a_short_lock(push_settings, token, index_copy):

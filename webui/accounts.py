@@ -8,6 +8,7 @@ enough) and an 8-character prefix to tell them apart in lists.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import sqlite3
 import time
@@ -15,10 +16,9 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import login_throttle
+
 MIN_PASSWORD = 10
-#: Failed logins for one address within THROTTLE_SECONDS before further attempts wait.
-MAX_FAILURES = 5
-THROTTLE_SECONDS = 15 * 60
 TOKEN_PREFIX = "cs_"
 
 
@@ -51,10 +51,14 @@ def _normalize_email(email: str) -> str:
     return email
 
 
-def add_account(conn: sqlite3.Connection, email: str, password: str) -> Account:
-    email = _normalize_email(email)
+def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
+def add_account(conn: sqlite3.Connection, email: str, password: str) -> Account:
+    email = _normalize_email(email)
+    _check_password(password)
     try:
         conn.execute(
             "INSERT INTO accounts (email, password_hash) VALUES (?, ?)",
@@ -64,6 +68,22 @@ def add_account(conn: sqlite3.Connection, email: str, password: str) -> Account:
         raise AccountError(f"there is already an account for {email}") from None
     account = find_account(conn, email)
     assert account is not None
+    return account
+
+
+def set_password(conn: sqlite3.Connection, email: str, password: str) -> Account:
+    """A new password for the account; it also ends every session of the account (someone
+    who knew the old password may be logged in)."""
+    _check_password(password)
+    account = find_account(conn, email)
+    if account is None:
+        raise AccountError(f"there is no account for {email.strip()}")
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(
+        "UPDATE accounts SET password_hash = ? WHERE id = ?", (generate_password_hash(password), account.id)
+    )
+    conn.execute("DELETE FROM sessions WHERE account_id = ?", (account.id,))
+    conn.execute("COMMIT")
     return account
 
 
@@ -86,6 +106,7 @@ def list_accounts(conn: sqlite3.Connection) -> list[Account]:
 
 
 def remove_account(conn: sqlite3.Connection, email: str) -> None:
+    """Delete the account; its tokens and sessions go with it (ON DELETE CASCADE)."""
     if conn.execute("DELETE FROM accounts WHERE email = ?", (email.strip(),)).rowcount == 0:
         raise AccountError(f"there is no account for {email.strip()}")
 
@@ -94,34 +115,33 @@ def remove_account(conn: sqlite3.Connection, email: str) -> None:
 
 
 class Throttled(AccountError):
-    """Too many failed logins for an address: wait `retry_after` seconds."""
+    """Too many failed logins from this address or for this account: wait `retry_after` seconds."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed attempts; try again in {retry_after // 60 + 1} minutes")
+        wait = f"{retry_after} seconds" if retry_after < 120 else f"{math.ceil(retry_after / 60)} minutes"
+        super().__init__(f"too many failed attempts; try again in {wait}")
         self.retry_after = retry_after
 
 
 def check_login(
-    conn: sqlite3.Connection, email: str, password: str, now: float | None = None
+    conn: sqlite3.Connection, email: str, password: str, address: str, now: float | None = None
 ) -> Account | None:
-    """The account if the password is right; None if not. Raises Throttled after repeated failures."""
+    """The account if the password is right; None if not. Raises Throttled, before any
+    password hash is computed, while `address` must wait (see `login_throttle`)."""
     now = time.time() if now is None else now
     email = email.strip()
-    conn.execute("DELETE FROM login_failures WHERE at < ?", (now - THROTTLE_SECONDS,))
-    failures = conn.execute(
-        "SELECT COUNT(*), MIN(at) FROM login_failures WHERE email = ?", (email,)
-    ).fetchone()
-    if failures[0] >= MAX_FAILURES:
-        raise Throttled(int(failures[1] + THROTTLE_SECONDS - now) + 1)
+    wait = login_throttle.seconds_to_wait(conn, email, address, now)
+    if wait > 0:
+        raise Throttled(wait)
     row = conn.execute(
         "SELECT id, email, created_at, password_hash FROM accounts WHERE email = ?", (email,)
     ).fetchone()
     if row and check_password_hash(row["password_hash"], password):
-        conn.execute("DELETE FROM login_failures WHERE email = ?", (email,))
+        login_throttle.succeeded(conn, row["id"], email, address, now)
         return Account(row["id"], row["email"], row["created_at"])
     if row is None:
         check_password_hash(_DUMMY_HASH, password)  # same time whether or not the account exists
-    conn.execute("INSERT INTO login_failures (email, at) VALUES (?, ?)", (email, now))
+    login_throttle.failed(conn, email, address, now)
     return None
 
 

@@ -1,7 +1,9 @@
 """Who is asking: staff sessions (login, logout), API tokens, CSRF, and the guards on views.
 
 Staff pages use a signed session cookie (HttpOnly, SameSite=Lax, Secure when the request
-came over HTTPS) and CSRF tokens on every form that changes anything (Flask-WTF). Scripts
+came over HTTPS) that names a session kept on the server (`staff_sessions`: logout, a
+password change or removing the account ends it; it lasts 12 hours from login at most)
+and CSRF tokens on every form that changes anything (Flask-WTF). Scripts
 and the CMS use `Authorization: Bearer <token>` on the write API, which takes no cookie and
 therefore needs no CSRF token. `staff_required` and `token_required` are the only two ways a
 view that changes anything may be reached; tests/test_access.py walks the URL map to prove
@@ -32,7 +34,7 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
-from . import accounts
+from . import accounts, staff_sessions
 from .db import get_db
 
 bp = Blueprint("auth", __name__, url_prefix="/staff")
@@ -49,8 +51,10 @@ class _SessionInterface(SecureCookieSessionInterface):
 def current_account() -> accounts.Account | None:
     """The logged-in staff member of this request, if any."""
     if "account" not in g:
-        account_id = session.get("account_id")
-        g.account = accounts.account_by_id(get_db(), account_id) if account_id else None
+        session_id = session.get("sid")
+        g.account = staff_sessions.account_for(get_db(), session_id) if isinstance(session_id, str) else None
+        if g.account is None and session_id is not None:
+            session.clear()  # ended or expired: stop sending it
     return g.account
 
 
@@ -126,7 +130,8 @@ def login() -> Response | str:
         return render_template("staff/login.html", next=request.args.get("next", ""))
     email = request.form.get("email", "")
     try:
-        account = accounts.check_login(get_db(), email, request.form.get("password", ""))
+        password = request.form.get("password", "")
+        account = accounts.check_login(get_db(), email, password, request.remote_addr or "")
     except accounts.Throttled as exc:
         response = Response(
             render_template(
@@ -144,7 +149,8 @@ def login() -> Response | str:
         return Response(body, status=401)
     session.clear()
     session.permanent = True
-    session["account_id"] = account.id
+    session["sid"] = staff_sessions.start(get_db(), account.id)
+    session["account_id"] = account.id  # only a hint for caches and analytics: `sid` decides
     accounts.audit(get_db(), account.email, "login")
     return redirect(_safe_next(request.form.get("next")))
 
@@ -153,6 +159,7 @@ def login() -> Response | str:
 def logout() -> Response:
     account = current_account()
     if account is not None:
+        staff_sessions.end(get_db(), session["sid"])
         accounts.audit(get_db(), account.email, "logout")
     session.clear()
     flash("You are logged out.")
@@ -173,7 +180,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="coopsearch_session",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=staff_sessions.LIFETIME_SECONDS),
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     app.config.setdefault("SESSION_COOKIE_SECURE", False)
@@ -182,4 +189,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def staff_context() -> dict:
-        return {"staff_account": current_account() if session.get("account_id") else None}
+        return {"staff_account": current_account() if session.get("sid") else None}

@@ -10,7 +10,7 @@ import click
 
 from . import accounts
 from .config import Settings, SettingsError
-from .db import DatabaseError, open_db
+from .db import DatabaseError, create_private, open_db
 
 db_option = click.option(
     "--db",
@@ -37,7 +37,7 @@ def _read_password() -> str:
 
 @click.group()
 def staff() -> None:
-    """Staff accounts: add, list, remove."""
+    """Staff accounts: add, list, password, remove."""
 
 
 @staff.command("add")
@@ -62,11 +62,25 @@ def staff_list(db_file: Path | None) -> None:
         click.echo(f"{account.email}\t{account.created_at}")
 
 
+@staff.command("password")
+@click.argument("email")
+@db_option
+def staff_password(email: str, db_file: Path | None) -> None:
+    """Set a new password (asked for, or read from standard input); ends the account's sessions."""
+    conn = _db(db_file)
+    try:
+        account = accounts.set_password(conn, email, _read_password())
+    except accounts.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    accounts.audit(conn, "command line", "account.password", account.email)
+    click.echo(f"new password for {account.email}; its sessions are ended")
+
+
 @staff.command("remove")
 @click.argument("email")
 @db_option
 def staff_remove(email: str, db_file: Path | None) -> None:
-    """Delete an account and its API tokens."""
+    """Delete an account, its API tokens and its sessions."""
     conn = _db(db_file)
     try:
         accounts.remove_account(conn, email)
@@ -85,6 +99,7 @@ def backup(path: Path, db_file: Path | None) -> None:
         raise click.ClickException(f"{path} exists; choose a new file name")
     conn = _db(db_file)
     path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(path)  # it holds the session key too: owner only
     target = sqlite3.connect(path)
     try:
         conn.backup(target)  # SQLite's online backup: a snapshot even while others write

@@ -116,6 +116,13 @@ SETTINGS = (
         "Reverse proxies in front of the app whose X-Forwarded-For, -Proto and -Host headers are "
         "trusted (Werkzeug ProxyFix); 0: the connecting address is the client.",
     ),
+    Setting(
+        "login_rate_limit",
+        "COOPSEARCH_LOGIN_RATE_LIMIT",
+        "10/minute",
+        "Login attempts (POSTs to /staff/login) one client address may make, per worker process, "
+        "besides the growing delays after failures (Flask-Limiter syntax); off: no limit.",
+    ),
 )
 
 
@@ -143,6 +150,7 @@ class Settings:
     rate_limit: str = "300/minute"
     rate_limit_storage: str = "memory://"
     proxies: int = 0
+    login_rate_limit: str = "10/minute"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -261,6 +269,7 @@ _CHECKS = {
     "base_url": _check_base_url,
     "cors_origins": _check_origins,
     "rate_limit": _check_rate_limit,
+    "login_rate_limit": _check_rate_limit,
     "rate_limit_storage": _check_storage,
     "proxies": _check_proxies,
     "threads": _check_threads,

@@ -2,15 +2,23 @@
 the API, theme overrides and theme edits.
 
 Every indexing run gets them as one `indexer.Curation` (`coopsearch index` through
-`read_curation`), so a full rebuild includes them without asking the CMS again. The web views
-change a row and the index inside one database transaction (`transaction`): if the index
-cannot be written, the row is rolled back, so the two never disagree.
+`read_curation`), so a full rebuild includes them without asking the CMS again.
+
+Writing the index takes seconds for a large entry; a database transaction held that long
+would make every other writer of the staff database (a login, a click) wait, and fail with
+"database is locked". The write API therefore never holds a transaction across index work:
+it takes `push_lock` (one push at a time; `Busy` after a short wait), changes
+the row in a short transaction, writes the index, and puts the row back as it was if the
+index cannot be written, so the two never disagree.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,12 +37,47 @@ NOW = "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
 WRITE_WAIT = 3.0
 #: The Retry-After (seconds) of that refusal.
 RETRY_AFTER = 10
+#: Seconds a push waits for the one being written before it is refused (503).
+PUSH_WAIT = 1.0
+#: The Retry-After (seconds) of that refusal (a large entry takes a few seconds to write).
+PUSH_RETRY_AFTER = 5
+
+
+class Busy(RuntimeError):
+    """Another push is writing the index right now; nothing was changed."""
 
 
 def index_target() -> tuple[Path, float]:
     """The app's index folder and how long a write may wait for its lock."""
     settings = current_app.config["COOPSEARCH"]
     return Path(settings.index_dir), float(current_app.config.get("COOPSEARCH_WRITE_WAIT", WRITE_WAIT))
+
+
+@contextmanager
+def push_lock() -> Iterator[None]:
+    """One entry push at a time, across workers: an flock beside the staff database, which the
+    kernel frees if its worker dies. Waited for at most PUSH_WAIT seconds (a small entry's
+    push takes a fraction of one), then `Busy`: pushes queued behind a large one must not
+    hold the workers that visitors and staff logging in need."""
+    path = Path(current_app.config["COOPSEARCH"].staff_db)
+    wait = float(current_app.config.get("COOPSEARCH_PUSH_WAIT", PUSH_WAIT))
+    fd = os.open(path.with_name(path.name + ".push-lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        _flock_within(fd, time.monotonic() + wait)
+        yield
+    finally:
+        os.close(fd)  # also releases the flock
+
+
+def _flock_within(fd: int, deadline: float) -> None:
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Busy("another entry is being written to the index") from None
+            time.sleep(0.02)
 
 
 @contextmanager
@@ -92,6 +135,25 @@ def save_pushed(conn: sqlite3.Connection, entry: Entry, actor: str) -> tuple[Pus
     if stored is None:  # cannot happen inside the caller's transaction
         raise RuntimeError(f"the pushed entry {entry.id!r} was not stored")
     return stored, created
+
+
+def restore_pushed(conn: sqlite3.Connection, entry_id: str, previous: Pushed | None) -> None:
+    """Put the row for `entry_id` back as it was before a push whose index write failed."""
+    with transaction(conn):
+        if previous is None:
+            delete_pushed(conn, entry_id)
+            return
+        conn.execute(
+            "INSERT INTO pushed_entries (id, entry, updated_at, updated_by) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET entry = excluded.entry, updated_at = excluded.updated_at, "
+            "updated_by = excluded.updated_by",
+            (
+                entry_id,
+                json.dumps(previous.entry, ensure_ascii=False),
+                previous.updated_at,
+                previous.updated_by,
+            ),
+        )
 
 
 def delete_pushed(conn: sqlite3.Connection, entry_id: str) -> bool:

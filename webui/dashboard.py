@@ -44,6 +44,10 @@ bp = Blueprint("analytics", __name__, url_prefix="/staff")
 
 DEFAULT_DAYS = 84  # twelve weeks: enough weeks for the chart to show a trend
 MAX_DAYS = 3660
+#: The dates a period may use: searches are recorded with the clock, so none is before 1970,
+#: and a period's weeks and CSV rows reach a few days past its ends, which must stay dates.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(9998, 12, 31)
 CHART_HEIGHT = 80
 CHART_BAR = 16
 
@@ -110,15 +114,18 @@ def _day(name: str) -> dt.date | None:
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         abort(400, f"{name} must be a date written YYYY-MM-DD, not {raw[:40]!r}")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        abort(400, f"{name} must be a date from {FIRST_DAY} to {LAST_DAY}, not {day}")
+    return day
 
 
 def _period() -> Period:
     today = dt.datetime.now(dt.UTC).date()
     end = _day("to") or today
-    start = _day("from") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    start = _day("from") or max(FIRST_DAY, end - dt.timedelta(days=DEFAULT_DAYS - 1))
     if start > end:
         abort(400, f"from ({start}) is after to ({end})")
     if (end - start).days >= MAX_DAYS:

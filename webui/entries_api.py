@@ -1,17 +1,22 @@
 """The write API for entries: `PUT` and `DELETE /api/v1/entries/<id>`, for the CMS (API token).
 
 A pushed entry is kept in the staff database (so a full rebuild includes it) and written to
-the index in one step: the row is written, the index updated, and only then committed; if the
-entry is invalid or the index cannot be written (another indexing run holds it: 503 with
-Retry-After), nothing is. Workers re-check the index every COOPSEARCH_REFRESH_SECONDS, so the
-change is searchable about a second later, without a restart.
+the index, one push at a time (`curation.push_lock`; a push that waited a second for another
+gets 503 with Retry-After). The row is written in a short transaction, then the index; if the
+index cannot be written (another indexing run holds it: 503 with Retry-After), the row is put
+back as it was. No database transaction is held while the index is written, so logins and
+other staff writes never wait for a push. An invalid entry changes nothing. Workers re-check the index every
+COOPSEARCH_REFRESH_SECONDS, so the change is searchable about a second later, without a
+restart.
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import contextmanager
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from werkzeug.exceptions import NotFound, RequestEntityTooLarge
 
 import indexer
@@ -37,9 +42,16 @@ def never_cached(response: Response) -> Response:
     return response
 
 
+def printable(text: str) -> str:
+    """`text` with any lone surrogate written as an escape (\\ud800): a message quoting what
+    the client sent must still encode as UTF-8, or the answer itself would fail (a 500)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 @bp.errorhandler(InvalidEntry)
 def invalid_entry(exc: InvalidEntry) -> tuple[Response, int]:
-    return jsonify(error_body("invalid_entry", f"{exc.field}: {exc.reason}", exc.field)), 422
+    field = printable(str(exc.field))
+    return jsonify(error_body("invalid_entry", f"{field}: {printable(str(exc.reason))}", field)), 422
 
 
 @bp.errorhandler(IndexLocked)
@@ -55,20 +67,45 @@ def index_locked(exc: IndexLocked) -> Response:
     return response
 
 
+@bp.errorhandler(curation.Busy)
+def busy(exc: curation.Busy) -> Response:
+    message = "another entry is being written to the index; nothing was changed: try again shortly"
+    response = jsonify(error_body("busy", message))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(curation.PUSH_RETRY_AFTER)
+    return response
+
+
+@contextmanager
+def _restored_on_failure(conn: sqlite3.Connection, entry_id: str, previous: curation.Pushed | None):
+    """Around the index write that follows a row's change: if it fails, the row is put back."""
+    try:
+        yield
+    except BaseException:
+        try:
+            curation.restore_pushed(conn, entry_id, previous)
+        except sqlite3.Error:
+            current_app.logger.exception("entry %s: index not written, row not restored", entry_id)
+        raise
+
+
 @bp.put("/entries/<entry_id>")
 @token_required
 def put_entry(entry_id: str) -> Response:
     """Create or replace the entry `entry_id`: 201 when new, 200 when replaced."""
     entry = _entry_from_request(entry_id)
     conn = get_db()
-    with curation.transaction(conn):
-        stored, created = curation.save_pushed(conn, entry, actor())
+    with curation.push_lock():
+        previous = curation.get_pushed(conn, entry.id)
+        with curation.transaction(conn):
+            stored, created = curation.save_pushed(conn, entry, actor())
         override = curation.get_override(conn, entry.id)
         overrides = {entry.id: override.themes} if override else {}
         index_dir, wait = curation.index_target()
-        indexer.update(index_dir, [entry], curation=Curation(overrides=overrides), wait=wait)
-        action = "entry.create" if created else "entry.replace"
-        accounts.audit(conn, actor(), action, f"entry {entry.id}", entry.title[:200])
+        with _restored_on_failure(conn, entry.id, previous):
+            indexer.update(index_dir, [entry], curation=Curation(overrides=overrides), wait=wait)
+    action = "entry.create" if created else "entry.replace"
+    accounts.audit(conn, actor(), action, f"entry {entry.id}", entry.title[:200])
     response = jsonify(stored.to_dict())
     response.status_code = 201 if created else 200
     if created:
@@ -81,15 +118,18 @@ def put_entry(entry_id: str) -> Response:
 def delete_entry(entry_id: str) -> Response:
     """Remove a pushed entry from the staff database and the index: 204, or 404."""
     conn = get_db()
-    with curation.transaction(conn):
-        if not curation.delete_pushed(conn, entry_id):
-            raise NotFound(
-                f"no entry with id {entry_id!r} was pushed through the API "
-                "(an entry from the library's files goes when its file does)"
-            )
+    with curation.push_lock():
+        previous = curation.get_pushed(conn, entry_id)
+        with curation.transaction(conn):
+            if previous is None or not curation.delete_pushed(conn, entry_id):
+                raise NotFound(
+                    f"no entry with id {entry_id!r} was pushed through the API "
+                    "(an entry from the library's files goes when its file does)"
+                )
         index_dir, wait = curation.index_target()
-        indexer.update(index_dir, [], deleted=[entry_id], wait=wait)
-        accounts.audit(conn, actor(), "entry.delete", f"entry {entry_id}")
+        with _restored_on_failure(conn, entry_id, previous):
+            indexer.update(index_dir, [], deleted=[entry_id], wait=wait)
+    accounts.audit(conn, actor(), "entry.delete", f"entry {entry_id}")
     return Response(status=204)
 
 
@@ -113,10 +153,41 @@ def _json_body() -> object:
     if (request.content_length or 0) > MAX_BODY:
         raise RequestEntityTooLarge(f"an entry may be at most {MAX_BODY:,} bytes of JSON")
     try:
-        return json.loads(request.get_data(as_text=True))
+        data = json.loads(request.get_data(as_text=True))
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno}, column {exc.colno}"
         raise _invalid("json", f"the body is not valid JSON ({exc.msg} at {where})") from None
+    except RecursionError:
+        raise _invalid("json", "the body nests arrays or objects too deeply for an entry") from None
+    _refuse_lone_surrogates(data)
+    return data
+
+
+def _refuse_lone_surrogates(data: object) -> None:
+    """JSON may escape half of a UTF-16 pair (\\ud800) alone; that is no character, cannot be
+    stored or indexed as UTF-8, and is refused here, naming the field, before anything
+    encodes it. Walked without recursion: the body may nest as deeply as the parser allows."""
+    pending: list[tuple[str, object]] = [("entry", data)]
+    while pending:
+        field, value = pending.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                name = key if field == "entry" else field
+                _check_text(name, key)
+                pending.append((name, item))
+        elif isinstance(value, list):
+            pending.extend((field, item) for item in value)
+        elif isinstance(value, str):
+            _check_text(field, value)
+
+
+def _check_text(field: str, text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = printable(exc.object[exc.start : exc.end])
+        reason = f"contains {bad}, half of a UTF-16 surrogate pair, which is not a character"
+        raise _invalid(printable(field)[:100], reason) from None
 
 
 def _check_themes(entry: Entry) -> None:

@@ -2,11 +2,14 @@
 
 Each client address has one budget, COOPSEARCH_RATE_LIMIT (300/minute by default), shared by
 every public view (pages, feeds, the read API, the embed script and frame: see
-`security.public_view`); "off" turns limiting off. Staff pages, the login form (it has its
-own throttle on failed logins), the write API (token holders) and static files are not
-limited. Over the limit, a request gets 429 with `Retry-After` (seconds until the client's
-budget allows one more), in the API's JSON error shape under /api/ and as the HTML error
-page elsewhere, with the CORS headers of public data so a widget can read it.
+`security.public_view`); "off" turns limiting off. Logging in (a POST to the login form)
+has a budget of its own, COOPSEARCH_LOGIN_RATE_LIMIT (10/minute): every attempt costs a
+password hash, so one client must not be able to make many (failed logins also slow down:
+`login_throttle`); a client over the public budget can still log in. Staff pages, the write
+API (token holders) and static files are not limited. Over the limit, a request gets 429
+with `Retry-After` (seconds until the client's budget allows one more), in the API's JSON
+error shape under /api/ and as the HTML error page elsewhere, with the CORS headers of
+public data so a widget can read it.
 
 Counters use fixed windows (a minute from the client's first request, for a per-minute
 limit) and live in memory by default, so each gunicorn worker counts on its own (a client
@@ -34,6 +37,8 @@ from .config import SettingsError
 from .errors import _respond
 from .security import READ_METHODS, public_view
 
+#: The view whose POSTs are limited although it is not public.
+LOGIN = "auth.login"
 #: One counter per client and window, so memory stays small however many clients come, and
 #: Retry-After is exact (the window's end); a client may burst across a window boundary.
 STRATEGY = "fixed-window"
@@ -41,8 +46,15 @@ _KEY = "coopsearch.limiter"
 
 
 def exempt() -> bool:
-    """Requests the limit does not count: anything but a GET or HEAD of a public view."""
+    """Requests the limits do not count: anything but a GET or HEAD of a public view, or a login."""
+    if request.method == "POST" and request.endpoint == LOGIN:
+        return False
     return request.method not in READ_METHODS or not public_view(request.endpoint)
+
+
+def _logging_in() -> bool:
+    """A login counts only in its own budget, not in the public one."""
+    return request.endpoint == LOGIN
 
 
 def retry_after(limiter: Limiter) -> int:
@@ -74,11 +86,12 @@ def init_app(app: Flask) -> None:
     `before_request` hook that may answer early (a 304 is still a request to count)."""
     settings = app.config["COOPSEARCH"]
     _trust_proxies(app, settings.proxies)
-    if settings.rate_limit == "off":
+    if settings.rate_limit == "off" and settings.login_rate_limit == "off":
         return
     limiter = Limiter(
         get_remote_address,
-        application_limits=[settings.rate_limit],
+        application_limits=[] if settings.rate_limit == "off" else [settings.rate_limit],
+        application_limits_exempt_when=_logging_in,
         storage_uri=settings.rate_limit_storage,
         strategy=STRATEGY,
         key_prefix="coopsearch",
@@ -89,5 +102,9 @@ def init_app(app: Flask) -> None:
         limiter.init_app(app)
     except ConfigurationError as exc:
         raise SettingsError(f"COOPSEARCH_RATE_LIMIT_STORAGE={settings.rate_limit_storage!r}: {exc}") from None
+    if settings.login_rate_limit != "off":
+        from .auth import bp as auth_bp
+
+        limiter.limit(settings.login_rate_limit, methods=["POST"], scope="login")(auth_bp)
     app.extensions[_KEY] = limiter
     app.register_error_handler(RateLimitExceeded, too_many)
