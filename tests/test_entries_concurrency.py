@@ -23,13 +23,16 @@ from conftest import STAFF_EMAIL, STAFF_PASSWORD, serve
 
 import indexer
 import webui
+from indexer.lock import WriteLock
+from indexer.records import LIMITS
 from webui import accounts
 from webui.db import open_db
 
 PUSHES = 6
-#: About 850 KB of text: a few seconds of index work each.
-WORDS = 120_000
+#: About 190 KB of text, just under the body limit: the largest entry there can be.
+WORDS = 27_000
 LOGIN_SECONDS = 3.0
+SMALL = json.dumps({"title": "A small entry"}).encode()
 
 
 @pytest.fixture
@@ -49,6 +52,7 @@ def token(push_settings) -> str:
 def large_entry(n: int) -> bytes:
     rng = random.Random(n)
     body = " ".join(f"w{rng.randrange(50_000)}" for _ in range(WORDS))
+    assert len(body) < LIMITS["body"]
     return json.dumps({"title": f"Large report {n}", "body": body}).encode()
 
 
@@ -119,3 +123,24 @@ def test_parallel_large_pushes_get_503_not_500_and_login_does_not_wait(push_sett
     conn.close()
     indexed = {s.entry.id for s in indexer.stored_entries(push_settings.index_dir, list(bodies))}
     assert stored == written == indexed
+
+
+def test_a_push_waiting_for_the_index_never_holds_up_a_login(push_settings, token, tmp_path):
+    """While another indexing run holds the index, a push waits for it (then 503): a staff
+    login meanwhile answers at once, since the push holds no database transaction."""
+    env = {"COOPSEARCH_DB": str(push_settings.staff_db)}
+    with serve(push_settings.index_dir, tmp_path / "serve.log", workers=2, **env) as base:
+        browser = Browser(base)
+        csrf = browser.login_form()
+        outcome: list[tuple[int, dict, dict]] = []
+        with WriteLock(push_settings.index_dir):
+            pusher = threading.Thread(target=lambda: outcome.append(push(base, token, "small", SMALL)))
+            pusher.start()
+            time.sleep(0.5)  # the push is waiting for the index now
+            started = time.monotonic()
+            login = browser.log_in(csrf)
+            login_seconds = time.monotonic() - started
+            pusher.join()
+    assert login == 200 and login_seconds < 1.5, (login, login_seconds)
+    status, headers, body = outcome[0]
+    assert status == 503 and body["error"]["code"] == "index_locked" and int(headers["Retry-After"]) > 0
