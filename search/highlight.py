@@ -24,13 +24,20 @@ SEPARATOR = " … "
 
 #: Markdown syntax that means nothing in a one-line snippet: heading and quote markers, list
 #: bullets, emphasis, code ticks, and link targets (the link text stays). Each pattern runs
-#: only on text holding one of its characters: most bodies have no emphasis at all.
+#: only on text holding one of its characters: most bodies have no emphasis at all. Every
+#: pattern is linear in the text (bodies come from partner feeds): link text holds no bracket
+#: and a target no parenthesis beyond one balanced pair, so a failed try stops at the next
+#: one instead of rescanning the line, and no two quantifiers can share the same characters.
 _MARKDOWN = [
     ("", re.compile(r"^\s{0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),
-    ("[", re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
+    ("[", re.compile(r"!?\[([^\[\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
     ("*_`", re.compile(r"(?=[*_`])(?:\*\*|__|`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))"), ""),
-    ("-*|", re.compile(r"^\s*(?:-{3,}|\*{3,}|\|?[-:| ]{3,}\|?)\s*$", re.MULTILINE), ""),
+    ("-*|", re.compile(r"^(?:[ \t]*\*{3,}[ \t]*|[-:| \t]{3,})$", re.MULTILINE), ""),
 ]
+#: Snippets look at this much of a body (and of a summary) at most, so that a search costs
+#: the same whatever the size of the entries it finds; a word only found further on gives
+#: the summary's passage instead.
+WINDOW_CHARS = 20_000
 
 
 def plain_text(markdown: str) -> str:
@@ -209,8 +216,9 @@ def _plain(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def snippet(summary: str, body: str, terms: set[str]) -> str:
-    """The best marked passages of the body, else the marked summary, else the summary's start."""
-    body = plain_text(body)
+    """The best marked passages of the body, else the marked summary, else the summary's start;
+    from the first `WINDOW_CHARS` of each, so that its cost has a bound whatever their size."""
+    body, summary = plain_text(body[:WINDOW_CHARS]), summary[:WINDOW_CHARS]
     from_body = _marked(body, terms, top=BODY_FRAGMENTS)
     if from_body:
         return from_body
