@@ -383,6 +383,7 @@ class SearchEngine:
         return Entry(
             **_described(fields),
             body=fields.get("body", ""),
+            body_html=fields.get("body_html", ""),
             related=self._related(snap, docnum, fields, related) if related else (),
         )
 
