@@ -20,11 +20,13 @@ from conftest import build_index, serve
 from testdata import LIBRARY
 
 #: Bodies of 100 KB that cost quadratic work before: brackets that never close, link
-#: openers, and brackets closed once at the very end.
+#: openers, brackets closed once at the very end, and one hyphenated word of 14,000 parts
+#: that each match the search (the snippet walked back to the word's start from each).
 COSTLY = {
     "bracket-flood": "[" * 100_000,
     "link-openers": "[a](" * 25_000,
     "late-close": "[" * 100_000 + "]",
+    "hyphen-chain": "ledger-" * 14_300,
 }
 SLACK = 0.05  # seconds on top of the ratio, for a shared machine's noise on short requests
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from html import escape
 
 from conftest import build_index
@@ -111,6 +112,21 @@ def test_marking_any_text_marks_exactly_the_words_of_the_terms(text, data):
     ]
     snippet("", text, terms)
     snippet(text, "", terms)
+
+
+def test_one_long_hyphenated_word_costs_what_as_many_words_do():
+    """Every part of "ab-ab-ab-..." starts a candidate; walking back to the word's start from
+    each one made the work quadratic in the word (seconds for one snippet of 20,000
+    characters). The bound is loose: ten times the same parts as separate words."""
+
+    def seconds(body: str) -> float:
+        start = time.perf_counter()
+        snippet("", body, {"ab"})
+        return time.perf_counter() - start
+
+    words = min(seconds("ab " * 7_000) for _ in range(3))
+    chain = seconds("ab-" * 7_000)
+    assert chain <= 10 * words + 0.05, (words, chain)
 
 
 def test_search_pages_answer_for_a_title_whose_folding_shifts_positions(tmp_path):
