@@ -28,6 +28,7 @@ from search.schema import SCHEMA_VERSION, build_schema
 
 from .autothemes import assign
 from .lock import WriteLock
+from .markup import render_markdown
 from .parallel import SafeMpWriter
 from .records import Curation, Entry, InvalidEntry
 from .themes import Themes
@@ -134,6 +135,7 @@ def document(p: Prepared) -> dict:
         "title": e.title,
         "summary": e.summary,
         "body": e.body,
+        "body_html": render_markdown(e.body),
         "authors": "; ".join(e.authors),
         "_stored_authors": list(e.authors),
         "author": list(e.authors),

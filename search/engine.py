@@ -53,6 +53,9 @@ MAX_QUERY_CHARS = 1000
 #: Longer queries that found something get no "did you mean": in a paragraph, an unknown
 #: word is far more often a name or a code than a typo.
 SUGGEST_MAX_WORDS = 5
+#: "More like this" reads this much of an entry's text at most: its distinctive words are
+#: there, and an entry page costs the same whatever the size of the body.
+RELATED_CHARS = 20_000
 
 
 @dataclass
@@ -388,6 +391,7 @@ class SearchEngine:
             return Entry(
                 **_described(fields),
                 body=fields.get("body", ""),
+                body_html=fields.get("body_html", ""),
                 related=self._related(snap, docnum, fields, related) if related else (),
             )
 
@@ -398,10 +402,8 @@ class SearchEngine:
 
     def _related(self, snap: Snapshot, docnum: int, fields: dict, count: int) -> tuple[Hit, ...]:
         """More like this: the entry's most distinctive words as a query, itself left out."""
-        words = _distinctive_words(
-            snap,
-            " ".join([fields.get("title", "")] * 2 + [fields.get("summary", ""), fields.get("body", "")]),
-        )
+        text = " ".join([fields.get("title", "")] * 2 + [fields.get("summary", ""), fields.get("body", "")])
+        words = _distinctive_words(snap, text[:RELATED_CHARS])
         if not words:
             return ()
         evaluation = self._evaluate(snap, Group(should=tuple(Text(w) for w in words)))

@@ -24,13 +24,20 @@ SEPARATOR = " … "
 
 #: Markdown syntax that means nothing in a one-line snippet: heading and quote markers, list
 #: bullets, emphasis, code ticks, and link targets (the link text stays). Each pattern runs
-#: only on text holding one of its characters: most bodies have no emphasis at all.
+#: only on text holding one of its characters: most bodies have no emphasis at all. Every
+#: pattern is linear in the text (bodies come from partner feeds): link text holds no bracket
+#: and a target no parenthesis beyond one balanced pair, so a failed try stops at the next
+#: one instead of rescanning the line, and no two quantifiers can share the same characters.
 _MARKDOWN = [
     ("", re.compile(r"^\s{0,3}(?:#{1,6}|>+|[-*+]|\d+[.)])\s+", re.MULTILINE), ""),
-    ("[", re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)"), r"\1"),
+    ("[", re.compile(r"!?\[([^\[\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
     ("*_`", re.compile(r"(?=[*_`])(?:\*\*|__|`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))"), ""),
-    ("-*|", re.compile(r"^\s*(?:-{3,}|\*{3,}|\|?[-:| ]{3,}\|?)\s*$", re.MULTILINE), ""),
+    ("-*|", re.compile(r"^(?:[ \t]*\*{3,}[ \t]*|[-:| \t]{3,})$", re.MULTILINE), ""),
 ]
+#: Snippets look at this much of a body (and of a summary) at most, so that a search costs
+#: the same whatever the size of the entries it finds; a word only found further on gives
+#: the summary's passage instead.
+WINDOW_CHARS = 20_000
 
 
 def plain_text(markdown: str) -> str:
@@ -56,29 +63,10 @@ class _Fragment:
 
 #: Where a whole word starts: not after a word character, nor after a joiner after one.
 _BEFORE = r"(?<!\w)(?<!\w['’\-])"
-_AFTER = r"(?!\w)(?!['’\-]\w)"
 _WORD_START = re.compile(_BEFORE + r"\w")
 _PARTIAL_WORD = re.compile(r"[\w'’\-]+\Z")
 _TRAILING = re.compile(r"\W+\Z")
 _WORD_CHAR = re.compile(r"\w")
-
-
-@lru_cache(maxsize=4096)
-def _finder(words: frozenset[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(f"{_BEFORE}(?:{alternatives}){_AFTER}")
-
-
-def _scan(text: str, terms: set[str]) -> list[tuple[int, int, set[str]]]:
-    """Every matching word, the slow way: each distinct word of the text is normalised."""
-    found = {}
-    for word in set(WORD_RE.findall(text)):
-        hit = terms.intersection(normalize_word(word))
-        if hit:
-            found[word] = hit
-    if not found:
-        return []
-    return [(m.start(), m.end(), found[m.group()]) for m in _finder(frozenset(found)).finditer(text)]
 
 
 @lru_cache(maxsize=4096)
@@ -102,31 +90,70 @@ def _matches(text: str, terms: set[str]) -> list[tuple[int, int, set[str]]]:
     """Spans of the words that give one of `terms`, with the terms each gives.
 
     Only the words whose start could give a term are normalised (a loop over every word of
-    every body was most of a search's time). When folding changes the text's length
-    (ligatures, combining accents), positions would not line up, and every word is checked.
+    every body was most of a search's time). Candidates are found in the folded text and
+    mapped back to the original through `_folded`'s exact positions. Each word is taken once
+    and a candidate inside it skipped, so the work stays linear in the text.
     """
-    folded = fold(text)
-    if len(folded) != len(text):
-        return _scan(text, terms)
+    folded, origin = _folded(text)
     out = []
-    seen = set()
+    done = 0  # one past the last word taken: candidates before it are inside it
     for candidate in _heads(frozenset(terms)).finditer(folded):
-        start = _token_start(text, candidate.start())
-        if start in seen:
+        position = origin[candidate.start()] if origin else candidate.start()
+        if position < done:
             continue
-        seen.add(start)
-        token = WORD_RE.match(text, start)
+        token = WORD_RE.match(text, _token_start(text, position, done))
+        if token is None or token.end() <= position:
+            continue  # folded from a character that is no word character (a "㎏" sign, say)
+        done = token.end()
         hit = terms.intersection(normalize_word(token.group()))
         if hit:
-            out.append((start, token.end(), hit))
+            out.append((token.start(), token.end(), hit))
     return out
 
 
-def _token_start(text: str, position: int) -> int:
-    """The start of the word `position` is in (after a hyphen or apostrophe, say)."""
-    while position > 0 and (
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+@lru_cache(maxsize=20_000)
+def _fold_char(char: str) -> str:
+    """One character as `fold` makes it; a character that is no word character stays as it is,
+    so that the folded text has the words of the original (a combining accent after a letter
+    ends a word, and must not join it to the next one once dropped)."""
+    return fold(char) if _WORD_CHAR.match(char) else char
+
+
+def _folded(text: str) -> tuple[str, list[int] | None]:
+    """The text folded for finding candidates, and for each of its characters the position
+    of the character it came from (None when positions are the same: ASCII text).
+
+    Folding one character can give none (a combining accent) or several (the "ﬁ" ligature), so
+    lengths alone cannot tell whether positions line up: "Café ﬁnance" with a combining accent
+    is as long folded as not, with every position after the accent off by one.
+    """
+    if text.isascii():
+        return text.lower(), None
+    pieces: list[str] = []
+    origin: list[int] = []
+    position = 0
+    for run in _NON_ASCII_RUN.finditer(text):
+        pieces.append(text[position : run.start()].lower())
+        origin.extend(range(position, run.start()))
+        for offset, char in enumerate(run.group()):
+            folded = _fold_char(char)
+            pieces.append(folded)
+            origin.extend([run.start() + offset] * len(folded))
+        position = run.end()
+    pieces.append(text[position:].lower())
+    origin.extend(range(position, len(text)))
+    return "".join(pieces), origin
+
+
+def _token_start(text: str, position: int, floor: int = 0) -> int:
+    """The start of the word `position` is in (after a hyphen or apostrophe, say), not before
+    `floor` (the end of the word before, which the walk must not cross again)."""
+    while position > floor and (
         _WORD_CHAR.match(text, position - 1)
-        or (position > 1 and text[position - 1] in "'’-" and _WORD_CHAR.match(text, position - 2))
+        or (position > floor + 1 and text[position - 1] in "'’-" and _WORD_CHAR.match(text, position - 2))
     ):
         position -= 1
     return position
@@ -189,8 +216,9 @@ def _plain(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def snippet(summary: str, body: str, terms: set[str]) -> str:
-    """The best marked passages of the body, else the marked summary, else the summary's start."""
-    body = plain_text(body)
+    """The best marked passages of the body, else the marked summary, else the summary's start;
+    from the first `WINDOW_CHARS` of each, so that its cost has a bound whatever their size."""
+    body, summary = plain_text(body[:WINDOW_CHARS]), summary[:WINDOW_CHARS]
     from_body = _marked(body, terms, top=BODY_FRAGMENTS)
     if from_body:
         return from_body

@@ -197,6 +197,7 @@ class Entry:
     type: str | None
     summary: str
     body: str
+    body_html: str = ""  # rendered when indexed (escaped: safe to put in a page)
     related: tuple[Hit, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from whoosh import columns, fields, formats
 
 from .analysis import CoopAnalyzer, NameAnalyzer, index_terms
 
-SCHEMA_VERSION = 1
+#: 2: bodies' HTML stored (`body_html`), rendered when indexed.
+SCHEMA_VERSION = 2
 
 #: Text fields searched by a query without a field prefix, in the order snippets prefer.
 TEXT_FIELDS = ("title", "summary", "body", "authors")
@@ -78,6 +79,7 @@ def build_schema() -> fields.Schema:
         title=CoopText(stored=True),
         summary=CoopText(stored=True),
         body=CoopText(stored=True),
+        body_html=fields.STORED(),
         authors=fields.TEXT(analyzer=NameAnalyzer(), stored=True, phrase=True),
         author=ExactList(),
         themes=ExactList(stored=True),

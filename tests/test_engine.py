@@ -447,6 +447,17 @@ def test_get_entry_returns_the_whole_entry(engine):
     )
 
 
+def test_entries_carry_their_body_rendered_when_indexed(engine):
+    from indexer import render_markdown
+
+    for entry_id in ALL_IDS:
+        entry = engine.get_entry(entry_id, related=0)
+        assert entry.body_html == render_markdown(entry.body), entry_id
+    assert engine.get_entry("tricycle-delivery").body_html == (
+        "<p>Two riders deliver up to forty orders a day by cargo tricycle.</p>\n"
+    )
+
+
 def test_unknown_entry_is_none(engine):
     assert engine.get_entry("no-such-entry") is None
 

@@ -52,6 +52,7 @@ INDEXER_PUBLIC = {
     "load_sources",
     "preview_themes",
     "read_source",
+    "render_markdown",
     "read_sources_file",
     "rebuild",
     "retheme",

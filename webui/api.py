@@ -14,7 +14,6 @@ from werkzeug.exceptions import NotFound
 from . import analytics
 from .caching import cacheable, private_when
 from .engine import get_engine
-from .markup import render_markdown
 from .params import BadParam, int_param, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -43,7 +42,6 @@ def entry(entry_id: str) -> Response:
     if found is None:
         raise NotFound(f"no entry with id {entry_id!r}")
     data = found.to_dict()
-    data["body_html"] = str(render_markdown(found.body))
     data["related"] = data.pop("related")
     return jsonify(data)
 

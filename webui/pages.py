@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, render_template, request
+from markupsafe import Markup
 from werkzeug.exceptions import NotFound
 
 from search import SearchRequest
@@ -11,7 +12,6 @@ from . import analytics, links
 from .caching import cacheable, private, private_when
 from .engine import get_engine
 from .histogram import histogram
-from .markup import render_markdown
 from .params import search_request
 
 bp = Blueprint("pages", __name__)
@@ -73,7 +73,7 @@ def entry_page(entry_id: str) -> str:
         raise NotFound(f"There is no entry {entry_id!r} in the library.")
     labels = {t.id: t.label for t, _ in engine.themes()}
     analytics.track_click(request.args.get("ref"), entry.id)
-    return render_template("entry.html", entry=entry, body=render_markdown(entry.body), theme_labels=labels)
+    return render_template("entry.html", entry=entry, body=Markup(entry.body_html), theme_labels=labels)
 
 
 @bp.get("/favicon.ico")
