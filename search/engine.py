@@ -54,6 +54,7 @@ from .words import Words
 
 log = logging.getLogger("coopsearch.engine")
 
+#: Longer queries are cut to this many characters (at a word boundary) and answered.
 MAX_QUERY_CHARS = 1000
 #: Longer queries that found something get no "did you mean": in a paragraph, an unknown
 #: word is far more often a name or a code than a typo.
@@ -251,8 +252,11 @@ class SearchEngine:
         table = self.synonyms.table()
         results = self.cache.get(request, snap, table)
         if results is None:
+            cut = cut_query(request.query)
             with snap.lock:
-                results = self._search(snap, request, started, table)
+                results = self._search(snap, replace(request, query=cut) if cut else request, started, table)
+            if cut:
+                results = replace(results, request=request, query_cut=cut)
             self.cache.put(request, results, snap, table)
             return results
         return replace(results, took_ms=(time.perf_counter() - started) * 1000)
@@ -594,11 +598,17 @@ def _selected(request: SearchRequest, years: list[str]) -> dict[str, set[str]]:
     return selected
 
 
+def cut_query(query: str) -> str | None:
+    """A query longer than MAX_QUERY_CHARS cut at the last word boundary within it (None
+    if it fits): a pasted paragraph is searched by its beginning, not refused."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return None
+    head = query[: MAX_QUERY_CHARS + 1]
+    cut = head[:-1] if head[-1].isspace() else (head.rsplit(None, 1)[0] if " " in head.strip() else "")
+    return cut.rstrip() or query[:MAX_QUERY_CHARS]
+
+
 def _validate(request: SearchRequest) -> None:
-    if len(request.query) > MAX_QUERY_CHARS:
-        raise BadRequest(
-            f"the query is {len(request.query)} characters long; the limit is {MAX_QUERY_CHARS}", "q"
-        )
     if request.sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}", "sort")
     if not 1 <= request.per_page <= MAX_PER_PAGE:

@@ -20,7 +20,7 @@ from . import approx, ranking
 from .analysis import WORD_RE, index_terms, name_terms, normalize_word, surface_parts
 from .docdata import DocData
 from .postings import PostingsCache
-from .query import And, Exact, Group, Node, Not, Text, YearRange
+from .query import PROSE_WORDS, And, Exact, Group, Node, Not, Text, YearRange
 from .schema import TEXT_FIELDS
 from .theme_names import ThemeNames
 from .words import Words
@@ -34,7 +34,6 @@ REQUEST_WORDS = """interested interest article articles paper papers find lookin
     especially exist exists deal dealing anything something information regarding concerning
     example examples topic topics""".split()
 REQUEST_TERMS = frozenset(t for w in REQUEST_WORDS for t in index_terms(w))
-PROSE_WORDS = 6
 #: A word in more than a third of the library (co-op, cooperative, worker in a library
 #: about worker co-ops) says little about what an entry is about: it ranks, but a query's
 #: other words decide which entries match.
