@@ -604,7 +604,7 @@ def cut_query(query: str) -> str | None:
     if len(query) <= MAX_QUERY_CHARS:
         return None
     head = query[: MAX_QUERY_CHARS + 1]
-    cut = head[:-1] if head[-1].isspace() else (head.rsplit(None, 1)[0] if " " in head.strip() else "")
+    cut = head[:-1] if head[-1].isspace() else (head.rsplit(None, 1)[0] if len(head.split()) > 1 else "")
     return cut.rstrip() or query[:MAX_QUERY_CHARS]
 
 

@@ -200,8 +200,8 @@ class Matcher:
         return self._required(clauses), scores
 
     def _required(self, clauses: list[Clause]) -> np.ndarray:
-        """Entries with the query's distinctive clauses: all of up to three, three quarters of
-        more. A clause in more than COMMON_SHARE of the library (co-op, worker, ...) is not
+        """Entries with the query's distinctive clauses: all of one or two, three quarters
+        (rounded down) of more. A clause in more than COMMON_SHARE of the library (co-op, worker, ...) is not
         distinctive and is never required. If no entry qualifies, clauses stop being required
         one at a time, those the library lacks first, then the most common, and the
         evaluation says so; a query of common words only matches entries with any of them."""
@@ -219,7 +219,7 @@ class Matcher:
             order.pop(0 if order[0].df == 0 else -1)
         else:
             mask = anything
-        if len(order) < len(required) and not self._negation:
+        if len(order) < len(required) and wanted and mask.any() and not self._negation:
             self._relaxed.append(Relaxed(wanted, tuple(c.label for c in order if c.label)))
         return mask
 
@@ -264,7 +264,7 @@ class Matcher:
         key = tuple(terms)
         alternatives = [(alt, 1.0) for alt in (key, *self.synonyms.get(key, ()))]
         # Quoted phrases and field prefixes are taken as written: no typos, prefixes or themes.
-        clause = self._concept(alternatives, node.field, node.text, exact=True)
+        clause = self._concept(alternatives, node.field, node.text, exact=node.phrase or bool(node.field))
         return clause.mask, clause.scores
 
     def _exact(self, node: Exact) -> np.ndarray:
@@ -327,7 +327,8 @@ class Matcher:
         # names are looked up as typed only in short queries.
         tf = self._tf(alternatives, fields, "" if prose else original)
         exact_df = int(((tf > 0) & self.data.live).sum())
-        if not exact and field_name in (None, "title", "summary", "body"):
+        # Words to exclude are excluded as typed: "-wind" must not drop every energy entry.
+        if not exact and field_name is None and not self._negation:
             tf += self._approximate(key, original, exact_df, last, fields)
             word_df = int(((tf > 0) & self.data.live).sum())
             tf += self._theme(key)

@@ -271,3 +271,22 @@ def test_operators_in_capitals_are_words_in_prose_and_operators_otherwise():
     assert all(isinstance(n, Text) for n in prose.should) and not prose.must_not
     assert Text("AND") in prose.should
     assert not any(isinstance(n, Not) for n in prose.should)
+
+
+def test_field_prefixes_quotes_and_exclusions_take_words_as_written(tmp_path):
+    engine = library(tmp_path, THEMED)
+    assert ids(find(engine, "title:legal")) == ["e0"]  # not the law theme, not the body's "legal"
+    assert set(ids(find(engine, "bylaws -legal"))) == {"e2"}  # -legal drops the word, not the theme
+    assert find(engine, "title:legl").approximate == ()
+    engine.close()
+
+
+def test_nothing_is_said_to_be_relaxed_when_nothing_is_found(co_ops):
+    for query in ("taxi", "taxi rickshaw", '"bread oven"'):
+        results = find(co_ops, query)
+        assert results.total == 0 and results.relaxed is None, query
+
+
+def test_a_long_query_of_lines_is_cut_between_words(co_ops):
+    results = find(co_ops, "bakery\n" * 200)
+    assert results.query_cut.endswith("bakery") and results.total == 2
