@@ -11,9 +11,11 @@ from search import SearchResults
 
 
 def named_themes(results: SearchResults):
-    """The themes the query names that would narrow the results: not already filtered on,
-    and with some of the results in them."""
-    return [t for t in results.themes_named if t.count and t.id not in results.request.themes]
+    """The themes the query names that would narrow the results: with some of them but not
+    all, and only with no theme filter in use (a second theme would widen them: "any of")."""
+    if results.request.themes:
+        return []
+    return [t for t in results.themes_named if 0 < t.count < results.total]
 
 
 def lines(results: SearchResults) -> list[str]:

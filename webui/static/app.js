@@ -465,7 +465,9 @@
     const approx = d.approximate || [];
     const typos = [...new Set(approx.filter((a) => a.kind === "typo").flatMap((a) => a.matches))];
     const prefixes = approx.filter((a) => a.kind === "prefix");
-    const named = (d.themes_named || []).filter((t) => t.count && !c.req.themes.includes(t.id));
+    // Themes that would narrow the results: with some but not all of them, and only with no
+    // theme filter in use (a second theme would widen the results: themes are "any of").
+    const named = c.req.themes.length ? [] : (d.themes_named || []).filter((t) => t.count && t.count < d.total);
     if (!typos.length && !prefixes.length && !d.relaxed && !named.length && !d.query_cut) return null;
     const p = (kind, ...children) => h("p", { class: `notice ${kind}` }, ...children);
     const themeLink = (t) => [" ", h("a", { class: "theme-filter", href: Links.toggle(c.args, "theme", t.id) },
