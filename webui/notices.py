@@ -20,11 +20,12 @@ def named_themes(results: SearchResults):
 
 def lines(results: SearchResults) -> list[str]:
     out = []
-    typos = [a for a in results.approximate if a.kind == "typo"]
+    approximate = results.approximate if results.total else ()  # news only if they found some
+    typos = [a for a in approximate if a.kind == "typo"]
     if typos:
         words = dict.fromkeys(w for a in typos for w in a.matches)
         out.append(f"Including results for {', '.join(words)}")
-    for a in results.approximate:
+    for a in approximate:
         if a.kind == "prefix":
             out.append(f"Including words beginning with {a.word}: {', '.join(a.matches)}")
     if results.relaxed:

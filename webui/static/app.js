@@ -449,7 +449,8 @@
         h("a", { href: "#filters-panel" }, c.filtered ? "Filters (in use)" : "Filters")),
       c.filtered ? chipsNode(c) : null,
       histogramNode(c),
-      c.data.suggestion && c.data.total
+      // With words already matched through others, the notices say what was searched.
+      c.data.suggestion && c.data.total && !(c.data.approximate || []).length
         ? h("p", { class: "suggestion" }, "Did you mean ", suggestionLink(c), "?") : null,
       c.data.total ? [controlsNode(c), hitsNode(c), pagerNode(c)] : noResultsNode(c),
     ];
@@ -462,7 +463,7 @@
    *  the query names (as filters), a query cut to the length limit. */
   function noticesNode(c) {
     const d = c.data;
-    const approx = d.approximate || [];
+    const approx = d.total ? d.approximate || [] : []; // news only when they found something
     const typos = [...new Set(approx.filter((a) => a.kind === "typo").flatMap((a) => a.matches))];
     const prefixes = approx.filter((a) => a.kind === "prefix");
     // Themes that would narrow the results: with some but not all of them, and only with no
