@@ -46,7 +46,8 @@ PUBLIC_WRITES = {("auth.login", "POST"), ("auth.logout", "POST")}
 def example_url(rule: Rule) -> str:
     """The rule's path with a made-up value for each variable."""
     values = {
-        name: 1 if isinstance(conv, IntegerConverter) else "x" for name, conv in rule._converters.items()
+        name: 1 if isinstance(conv, IntegerConverter) else "x"
+        for name, conv in rule._converters.items()
     }
     return rule.build(values, append_unknown=False)[1]
 

@@ -78,3 +78,4 @@ def test_the_served_index_holds_the_costly_entries(costly_server):
     with urllib.request.urlopen(f"{costly_server}/api/v1/search?q=ledger", timeout=60) as response:
         body = response.read().decode()
     assert all(entry_id in body for entry_id in COSTLY)
+

@@ -151,9 +151,7 @@ def test_safe_url_refuses_anything_but_a_clean_web_url(url):
     assert search.safe_url(url) is None
 
 
-@pytest.mark.parametrize(
-    "url", ["http://example.org", "HTTPS://example.org/a b?c=d#e", "https://[::1]:8080/"]
-)
+@pytest.mark.parametrize("url", ["http://example.org", "HTTPS://example.org/a b?c=d#e", "https://[::1]:8080/"])
 def test_safe_url_keeps_web_urls_as_they_are(url):
     assert search.safe_url(url) == url
 
