@@ -437,3 +437,40 @@ def test_html_through_gunicorn(server):
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/html")
         assert "Cargo <mark>Tricycle</mark> Delivery" in response.read().decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "expected"),
+    [
+        ("gobernance", "approximate", [{"word": "gobernance", "kind": "typo", "matches": ["governance"]}]),
+        ("mondr", "approximate", [{"word": "mondr", "kind": "prefix", "matches": ["mondragon"]}]),
+        ("turbine bakery", "relaxed", {"wanted": ["turbine", "bakery"], "kept": ["turbine"]}),
+        ("cooperative qqqzz", "relaxed", {"wanted": ["qqqzz"], "kept": []}),
+        ("board", "themes_named", [{"id": "governance", "label": "Governance", "count": 7}]),
+        ("tricycle", "query_cut", None),
+    ],
+)
+def test_what_the_search_did_with_the_words(client, query, field, expected):
+    body = client.get("/api/v1/search", query_string={"q": query}).get_json()
+    assert body[field] == expected
+    if field == "themes_named":  # the count is of the hits in the theme
+        themed = client.get("/api/v1/search", query_string={"q": query, "theme": "governance"}).get_json()
+        assert themed["total"] == expected[0]["count"] < body["total"]
+
+
+def test_the_collection_json_carries_the_notices_too(staff_app, staff_settings):
+    from conftest import STAFF_EMAIL
+
+    from webui import collections
+    from webui.db import open_db
+
+    conn = open_db(staff_settings.staff_db)
+    state = collections.State(
+        title="Energy", slug="energy", published=True, search=collections.SavedSearch(themes=("energy",))
+    )
+    collections.create(conn, state, STAFF_EMAIL, "created")
+    conn.close()
+    results = staff_app.test_client().get("/api/v1/collections/energy?q=turbnie").get_json()["results"]
+    assert results["approximate"] == [{"word": "turbnie", "kind": "typo", "matches": ["turbine"]}]
+    assert results["themes_named"] == [{"id": "energy", "label": "Energy", "count": 4}]
+    assert (results["relaxed"], results["query_cut"]) == (None, None)

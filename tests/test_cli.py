@@ -282,3 +282,17 @@ def test_version(runner):
     result = run(runner, "--version")
     assert result.exit_code == 0
     assert "0.1.0" in result.stdout
+
+
+def test_search_prints_the_notices_before_the_results(runner, library_index):
+    lines = run(runner, "search", "gobernance", "--index", library_index).stdout.splitlines()
+    assert lines[1:3] == [
+        "Including results for governance",
+        "Filter by theme: Governance (7, --theme governance)",
+    ]
+    relaxed = run(runner, "search", "turbine", "bakery", "--index", library_index).stdout.splitlines()
+    assert relaxed[1] == "No entry has all of turbine, bakery; showing entries with turbine."
+    prefix = run(runner, "search", "mondr", "--index", library_index).stdout.splitlines()
+    assert prefix[1] == "Including words beginning with mondr: mondragon"
+    plain = run(runner, "search", "tricycle", "--index", library_index).stdout.splitlines()
+    assert plain[1] == "" and not any(line.startswith(("Including", "No entry", "Filter")) for line in plain)

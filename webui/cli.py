@@ -35,7 +35,7 @@ from search import (
     evaluate as run_evaluation,
 )
 
-from . import judgments
+from . import judgments, notices
 from .cli_options import cli_settings, index_option, themes_option, themes_to_index
 from .cli_staff import backup, db_option, staff
 from .cli_sync import DURATION, sync, sync_command
@@ -190,6 +190,8 @@ def _print_results(results) -> None:
     first = (results.request.page - 1) * results.request.per_page + 1
     shown = f"{first}-{first + len(results.hits) - 1} shown, " if results.hits else ""
     click.echo(f"{results.total} results ({shown}{results.took_ms:.1f} ms)")
+    for line in notices.lines(results):
+        click.echo(line)
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for hit in results.hits:
