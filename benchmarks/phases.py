@@ -79,8 +79,12 @@ def query_latency(
     finally:
         engine.close()
     per_query = list(zip(*rounds[1:], strict=True))  # each query's timed values
+    medians = [float(np.median(times)) for times in per_query]
     return {
         "all": latency(_select(queries, per_query, lambda q: True)),
+        # The slowest query (its median over the rounds) against the median query.
+        "worst_query_ms": max(medians),
+        "worst_over_median": max(medians) / max(float(np.median(medians)), 1e-9),
         "filtered": latency(_select(queries, per_query, lambda q: q.filtered)),
         "unfiltered": latency(_select(queries, per_query, lambda q: not q.filtered)),
         "mean_total_hits": float(np.mean(totals)),

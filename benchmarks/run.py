@@ -34,7 +34,7 @@ from benchmarks.naive import NaiveWhoosh
 from benchmarks.ours import OursEngine, unavailable
 from benchmarks.report import ratios, summary
 from benchmarks.sample import DEFAULT_CORPUS, load_sample
-from benchmarks.workload import changed_entries, query_mix
+from benchmarks.workload import changed_entries, query_mix, visitor_mix
 
 ENGINES: dict[str, Callable[[Path], BenchEngine]] = {
     "naive": NaiveWhoosh,
@@ -129,6 +129,7 @@ def run_size(args: argparse.Namespace, size: int, names: Sequence[str]) -> dict[
     """Build and query every engine at one size; indexes stay on disk for the update phase."""
     entries = cached_entries(args.workdir, size, args.seed, args.sample)
     queries = query_mix(entries, args.seed)
+    visitor = visitor_mix(queries)
     runs: dict[str, Any] = {}
     for name in names:
         engine = ENGINES[name](index_dir(args, str(size), name))
@@ -136,6 +137,8 @@ def run_size(args: argparse.Namespace, size: int, names: Sequence[str]) -> dict[
         if "error" not in runs[name]["build"]:
             phase = f"{len(queries)} queries x (1 warm-up + 3 timed)"
             runs[name]["queries"] = guarded(name, phase, phases.query_latency, engine, queries)
+            phase = f"the same {len(visitor)} queries misspelt or unfinished"
+            runs[name]["visitor_queries"] = guarded(name, phase, phases.query_latency, engine, visitor)
         log(f"{name}: {_brief(runs[name])}")
     return runs
 

@@ -13,6 +13,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS
@@ -83,3 +84,22 @@ def changed_entries(
     rng = random.Random(f"changes-{seed}")
     chosen = rng.sample(range(len(entries)), min(count, len(entries)))
     return [revise(dict(entries[index]), index) for index in chosen]
+
+
+def visitor_mix(queries: Sequence[BenchQuery]) -> list[BenchQuery]:
+    """The same queries as a visitor might send them unfinished or misspelt: every other one
+    with its last word cut to its first letters (at least 3), the rest with two neighbouring
+    letters of its longest word swapped; the filters are kept."""
+    out = []
+    for number, query in enumerate(queries):
+        words = query.text.split()
+        if number % 2 == 0:
+            last = words[-1]
+            words[-1] = last[: max(3, (len(last) * 3) // 5)]
+        else:
+            i = max(range(len(words)), key=lambda k: len(words[k]))
+            word = words[i]
+            if len(word) >= 5:
+                words[i] = word[:2] + word[3] + word[2] + word[4:]
+        out.append(replace(query, text=" ".join(words)))
+    return out

@@ -23,6 +23,7 @@ from whoosh import writing
 from whoosh.writing import IndexWriter
 
 from search import store
+from search.analysis import surface_words
 from search.models import UNDATED
 from search.schema import SCHEMA_VERSION, build_schema
 
@@ -136,6 +137,7 @@ def document(p: Prepared) -> dict:
         "summary": e.summary,
         "body": e.body,
         "body_html": render_markdown(e.body),
+        "words": sorted(surface_words(f"{e.title}\n{e.summary}\n{e.body}")),
         "authors": "; ".join(e.authors),
         "_stored_authors": list(e.authors),
         "author": list(e.authors),

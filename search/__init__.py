@@ -8,7 +8,7 @@ from __future__ import annotations
 from .dates import PartialDate, parse_date
 from .engine import SearchEngine
 from .errors import BadDate, BadRequest, IndexUnavailable, SearchError
-from .evaluation import evaluate, load_qrels, load_queries
+from .evaluation import SET_KINDS, evaluate, evaluate_kinds, load_qrels, load_queries, load_query_kinds
 from .models import (
     FACET_NAMES,
     MAX_PER_PAGE,
@@ -28,6 +28,7 @@ from .urls import safe_url
 __all__ = [
     "FACET_NAMES",
     "MAX_PER_PAGE",
+    "SET_KINDS",
     "SORTS",
     "UNDATED",
     "BadDate",
@@ -45,8 +46,10 @@ __all__ = [
     "Theme",
     "ThemesFileError",
     "evaluate",
+    "evaluate_kinds",
     "load_qrels",
     "load_queries",
+    "load_query_kinds",
     "load_themes",
     "parse_date",
     "safe_url",

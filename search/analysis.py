@@ -90,6 +90,34 @@ def normalize_word(word: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=500_000)
+def surface_parts(word: str) -> tuple[str, ...]:
+    """The words a visitor may type for one raw word, folded: "Worker-owned" gives "worker"
+    and "owned", "co-ops" stays "co-ops"; stop words, single letters and numbers give none.
+
+    These make the index's vocabulary of written words (the `words` field), which typo and
+    prefix matching search: "cooperaitve" is one letter pair from "cooperative", while its
+    stem is nowhere near the term `coop` that "cooperative" indexes as.
+    """
+    folded = _CO_HYPHEN_RE.sub("co", fold(word).replace("’", "'"))
+    if COOP_RE.match(folded):
+        return (folded,)
+    out = []
+    for part in folded.split("-"):
+        part = part.removesuffix("'s").replace("'", "")
+        if len(part) > 1 and part not in STOP_WORDS and not part.isdigit():
+            out.append(part)
+    return tuple(out)
+
+
+def surface_words(text: str) -> set[str]:
+    """Every distinct written word of a text, as `surface_parts` gives them."""
+    found: set[str] = set()
+    for word in set(WORD_RE.findall(text)):
+        found.update(surface_parts(word))
+    return found
+
+
 def index_terms(text: str) -> list[str]:
     """The terms of a text in order, for indexing: position i of the list is position i."""
     terms: list[str] = []

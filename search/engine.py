@@ -19,7 +19,7 @@ from whoosh import index as windex
 from whoosh.searching import Searcher
 
 from . import ranking, store
-from .analysis import index_terms
+from .analysis import WORD_RE, index_terms, surface_parts
 from .cache import ResultCache
 from .complete import complete_word, split_last_word
 from .docdata import DocData, load_docdata
@@ -31,24 +31,30 @@ from .models import (
     MAX_PER_PAGE,
     MAX_RESULT_WINDOW,
     SORTS,
+    Approximation,
     Completion,
     Entry,
     Hit,
+    NamedTheme,
     Relaxation,
     Scope,
     SearchRequest,
     SearchResults,
     Theme,
+    WordsRelaxed,
 )
 from .postings import PostingsCache
 from .query import Group, Text, parse_query
 from .suggest import Vocabulary, suggest
 from .synonyms import Synonyms
+from .theme_names import ThemeNames
 from .themes import load_themes
 from .urls import safe_url
+from .words import Words
 
 log = logging.getLogger("coopsearch.engine")
 
+#: Longer queries are cut to this many characters (at a word boundary) and answered.
 MAX_QUERY_CHARS = 1000
 #: Longer queries that found something get no "did you mean": in a paragraph, an unknown
 #: word is far more often a name or a code than a typo.
@@ -73,6 +79,8 @@ class Snapshot:
     modified: float = 0.0
     theme_counts: tuple[tuple[Theme, int], ...] | None = None
     vocabulary: Vocabulary | None = None
+    words: Words | None = None
+    theme_names: ThemeNames | None = None
     #: Held while reading through `searcher`: Whoosh's readers seek and read shared files,
     #: and `postings` is an unlocked LRU, so threads of one worker take turns (the work is
     #: CPU-bound and holds the GIL anyway).
@@ -81,6 +89,10 @@ class Snapshot:
     def __post_init__(self) -> None:
         if self.vocabulary is None:
             self.vocabulary = Vocabulary(self.searcher.reader())
+        if self.words is None:
+            self.words = Words(self.searcher.reader())
+        if self.theme_names is None:
+            self.theme_names = ThemeNames(self.themes)
 
 
 class SearchEngine:
@@ -240,14 +252,17 @@ class SearchEngine:
         table = self.synonyms.table()
         results = self.cache.get(request, snap, table)
         if results is None:
+            cut = cut_query(request.query)
             with snap.lock:
-                results = self._search(snap, request, started, table)
+                results = self._search(snap, replace(request, query=cut) if cut else request, started, table)
+            if cut:
+                results = replace(results, request=request, query_cut=cut)
             self.cache.put(request, results, snap, table)
             return results
         return replace(results, took_ms=(time.perf_counter() - started) * 1000)
 
     def _search(self, snap: Snapshot, request: SearchRequest, started: float, table: dict) -> SearchResults:
-        evaluation = self._evaluate(snap, parse_query(request.query), table)
+        evaluation = self._evaluate(snap, parse_query(request.query), table, open_word(request.query))
         filters = self._filters(snap, request)
         matched = evaluation.mask
         pinned = np.zeros(0, dtype=np.int64)
@@ -276,12 +291,29 @@ class SearchEngine:
             suggestion = suggest(snap.searcher, request.query, evaluation.missing_words, snap.vocabulary)
         relaxations = _relaxations(request, matched, filters, snap.themes) if len(docnums) == 0 else ()
         took = (time.perf_counter() - started) * 1000
-        return SearchResults(request, len(docnums), hits, facets, suggestion, took, relaxations)
+        return SearchResults(
+            request,
+            len(docnums),
+            hits,
+            facets,
+            suggestion,
+            took,
+            relaxations,
+            tuple(Approximation(a.typed, a.kind, a.words) for a in evaluation.approximate),
+            WordsRelaxed(evaluation.relaxed.wanted, evaluation.relaxed.kept) if evaluation.relaxed else None,
+            _named_themes(snap, evaluation.themes_named, final),
+        )
 
-    def _evaluate(self, snap: Snapshot, group: Group, table: dict | None = None) -> Evaluation:
-        """`table`: the synonyms the caller already read (reading them checks the file)."""
+    def _evaluate(
+        self, snap: Snapshot, group: Group, table: dict | None = None, last_word: str = ""
+    ) -> Evaluation:
+        """`table`: the synonyms the caller already read (reading them checks the file).
+        `last_word`: the word the query ends in, which may be unfinished."""
         table = self.synonyms.table() if table is None else table
-        matcher = Matcher(snap.data, snap.postings, snap.searcher, table, snap.norms)
+        matcher = Matcher(
+            snap.data, snap.postings, snap.searcher, table, snap.norms, snap.words, snap.theme_names,
+            open_word=last_word,
+        )  # fmt: skip
         return matcher.evaluate(group)
 
     def _within(
@@ -438,6 +470,26 @@ class SearchEngine:
         }
 
 
+def open_word(query: str) -> str:
+    """The last written word of a query that ends in it (no space, quote or bracket after),
+    which a visitor may still have been typing: "heat pum" gives "pum"."""
+    words = list(WORD_RE.finditer(query))
+    if not words or words[-1].end() != len(query) or query.rstrip() != query:
+        return ""
+    parts = surface_parts(words[-1].group())
+    return parts[-1] if parts else ""
+
+
+def _named_themes(snap: Snapshot, themes: list[str], final: np.ndarray) -> tuple[NamedTheme, ...]:
+    out = []
+    for theme_id in themes:
+        theme = snap.themes.get(theme_id)
+        if theme is not None:
+            count = int(final[snap.data.facets["themes"].docs_with(theme_id)].sum())
+            out.append(NamedTheme(theme_id, theme.label, count))
+    return tuple(out)
+
+
 def _docnums(data: DocData, ids: tuple[str, ...]) -> np.ndarray:
     """The live documents with these ids, in the order given; unknown ids are left out."""
     found = [data.docnum_of[i] for i in dict.fromkeys(ids) if i in data.docnum_of]
@@ -546,11 +598,17 @@ def _selected(request: SearchRequest, years: list[str]) -> dict[str, set[str]]:
     return selected
 
 
+def cut_query(query: str) -> str | None:
+    """A query longer than MAX_QUERY_CHARS cut at the last word boundary within it (None
+    if it fits): a pasted paragraph is searched by its beginning, not refused."""
+    if len(query) <= MAX_QUERY_CHARS:
+        return None
+    head = query[: MAX_QUERY_CHARS + 1]
+    cut = head[:-1] if head[-1].isspace() else (head.rsplit(None, 1)[0] if len(head.split()) > 1 else "")
+    return cut.rstrip() or query[:MAX_QUERY_CHARS]
+
+
 def _validate(request: SearchRequest) -> None:
-    if len(request.query) > MAX_QUERY_CHARS:
-        raise BadRequest(
-            f"the query is {len(request.query)} characters long; the limit is {MAX_QUERY_CHARS}", "q"
-        )
     if request.sort not in SORTS:
         raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}", "sort")
     if not 1 <= request.per_page <= MAX_PER_PAGE:

@@ -15,12 +15,18 @@ from pathlib import Path
 from typing import TextIO
 
 from .engine import SearchEngine
-from .models import MAX_PER_PAGE, SearchRequest
+from .errors import SearchError
+from .models import MAX_PER_PAGE, MAX_RESULT_WINDOW, SearchRequest
 
 Qrels = dict[str, dict[str, int]]
 
 
 def load_queries(path: Path | str) -> list[tuple[str, str]]:
+    return [(qid, text) for qid, text, _ in load_query_kinds(path)]
+
+
+def load_query_kinds(path: Path | str) -> list[tuple[str, str, str]]:
+    """Queries with their kind (`"kind"` in the file, e.g. keyword, typo; "" without one)."""
     queries = []
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -28,8 +34,8 @@ def load_queries(path: Path | str) -> list[tuple[str, str]]:
                 continue
             try:
                 data = json.loads(line)
-                queries.append((str(data["id"]), str(data["text"])))
-            except (ValueError, KeyError) as exc:
+                queries.append((str(data["id"]), str(data["text"]), str(data.get("kind") or "")))
+            except (ValueError, KeyError, AttributeError) as exc:
                 raise ValueError(f"{path}:{lineno}: a query needs JSON with id and text ({exc})") from exc
     return queries
 
@@ -104,13 +110,67 @@ def evaluate(
     depth: int = 100,
     run_out: TextIO | None = None,
     tag: str = "coopsearch",
+    failures: list[tuple[str, str]] | None = None,
 ) -> dict[str, float]:
-    """Run every query, score the rankings, and optionally write a TREC run file."""
+    """Run every query, score the rankings, and optionally write a TREC run file.
+
+    A query the engine refuses scores 0 and the run goes on; `failures` collects
+    (query id, reason) for each."""
     runs: dict[str, list[str]] = {}
     for qid, text in queries:
-        ranked = ranking_for(engine, text, depth)
+        ranked = _ranking_or_failure(engine, qid, text, depth, failures)
         runs[qid] = [doc for doc, _ in ranked]
         if run_out is not None:
             for rank, (doc, score) in enumerate(ranked, 1):
                 run_out.write(f"{qid} Q0 {doc} {rank} {score:.4f} {tag}\n")
     return metrics(runs, qrels)
+
+
+def _ranking_or_failure(
+    engine: SearchEngine, qid: str, text: str, depth: int, failures: list[tuple[str, str]] | None
+) -> list[tuple[str, float]]:
+    try:
+        return ranking_for(engine, text, depth)
+    except SearchError as exc:
+        if failures is not None:
+            failures.append((qid, str(exc)))
+        return []
+
+
+#: Kinds of visitor query whose whole result set is judged, not only its top.
+SET_KINDS = ("keyword", "name", "theme")
+
+
+def evaluate_kinds(
+    engine: SearchEngine,
+    queries: Iterable[tuple[str, str, str]],
+    qrels: Qrels,
+    failures: list[tuple[str, str]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """Per kind of query (and "all"): nDCG@10, the share of queries with an entry judged 2
+    in the top 3, and the precision and recall of the whole result set (every entry counted
+    in "N results", through every page)."""
+    rows: dict[str, list[dict[str, float]]] = {}
+    for qid, text, kind in queries:
+        judged = qrels.get(qid, {})
+        relevant = {d for d, r in judged.items() if r > 0}
+        if not relevant:
+            continue
+        ranked = [d for d, _ in _ranking_or_failure(engine, qid, text, MAX_RESULT_WINDOW, failures)]
+        found = len(relevant & set(ranked))
+        row = {
+            "ndcg@10": ndcg(ranked, judged),
+            "top3": float(any(judged.get(d, 0) >= 2 for d in ranked[:3])),
+            "set_precision": found / len(ranked) if ranked else 0.0,
+            "set_recall": found / len(relevant),
+        }
+        groups = [kind or "other", "all"] + (["keyword+name+theme"] if kind in SET_KINDS else [])
+        for name in groups:
+            rows.setdefault(name, []).append(row)
+    return {kind: _mean(kind_rows) for kind, kind_rows in rows.items()}
+
+
+def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
+    out = {name: sum(r[name] for r in rows) / len(rows) for name in rows[0]}
+    out["queries"] = len(rows)
+    return out

@@ -9,18 +9,21 @@ as written; phrases use Whoosh's positional matching; theme:, type: and year: fi
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.searching import Searcher
 
-from . import ranking
-from .analysis import index_terms, name_terms
+from . import approx, ranking
+from .analysis import WORD_RE, index_terms, name_terms, normalize_word, surface_parts
 from .docdata import DocData
 from .postings import PostingsCache
-from .query import And, Exact, Group, Node, Not, Text, YearRange
+from .query import PROSE_WORDS, And, Exact, Group, Node, Not, Text, YearRange
 from .schema import TEXT_FIELDS
+from .theme_names import ThemeNames
+from .words import Words
 
 Terms = tuple[str, ...]
 
@@ -31,18 +34,66 @@ REQUEST_WORDS = """interested interest article articles paper papers find lookin
     especially exist exists deal dealing anything something information regarding concerning
     example examples topic topics""".split()
 REQUEST_TERMS = frozenset(t for w in REQUEST_WORDS for t in index_terms(w))
-PROSE_WORDS = 6
+#: A word in more than a third of the library (co-op, cooperative, worker in a library
+#: about worker co-ops) says little about what an entry is about: it ranks, but a query's
+#: other words decide which entries match.
+COMMON_SHARE = 1 / 3
 
 
 @dataclass
 class Evaluation:
-    """The outcome: a match mask, scores (zero outside it) and the words for highlighting."""
+    """The outcome: a match mask, scores (zero outside it) and the words for highlighting.
+
+    `approximate`: typed words matched through other words (typos, prefixes), with those
+    words; `relaxed`: when no entry had every distinctive word, the words that were
+    required and those still required; `themes_named`: themes the query names."""
 
     mask: np.ndarray
     scores: np.ndarray
     highlight_terms: set[str] = field(default_factory=set)
     missing_words: list[str] = field(default_factory=list)
     scored: bool = False
+    approximate: list[Approximate] = field(default_factory=list)
+    relaxed: Relaxed | None = None
+    themes_named: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Approximate:
+    """A typed word that also matched other written words of the library."""
+
+    typed: str
+    kind: str  # "typo" or "prefix"
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Relaxed:
+    """No entry has all of `wanted`; the results have `kept` (empty: any of the words)."""
+
+    wanted: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+@dataclass
+class Clause:
+    """One part of side-by-side words: a concept or another node, what it matches and scores."""
+
+    mask: np.ndarray
+    scores: np.ndarray
+    label: str
+    terms: Terms = ()
+    #: Entries with the words themselves (or their approximations), not counting those
+    #: matched only as entries of a theme the words name: how common the words are.
+    word_df: int | None = None
+
+    @property
+    def df(self) -> int:
+        return int(self.mask.sum())
+
+    @property
+    def commonness(self) -> int:
+        return self.df if self.word_df is None else self.word_df
 
 
 def analyze(text: str, field_name: str | None) -> list[str]:
@@ -60,12 +111,21 @@ class Matcher:
         searcher: Searcher,
         synonyms: dict[Terms, tuple[Terms, ...]],
         norms: dict[str, np.ndarray],
+        words: Words | None = None,
+        theme_names: ThemeNames | None = None,
+        open_word: str = "",
     ) -> None:
+        """`words` and `theme_names`: the snapshot's, for typos, prefixes and themes (None:
+        words are matched as typed). `open_word`: the query's last word when the query ends
+        in it (a visitor may not have finished typing it), else ""."""
         self.data = data
         self.postings = postings
         self.searcher = searcher
         self.synonyms = synonyms
         self.norms = norms
+        self.words = words
+        self.theme_names = theme_names
+        self.open_word = open_word
         self.live_count = max(int(data.live.sum()), 1)
 
     # -- entry point -------------------------------------------------------------------
@@ -74,8 +134,12 @@ class Matcher:
         ev = Evaluation(np.zeros(self.data.n, dtype=bool), np.zeros(self.data.n, dtype=np.float32))
         self._highlight = ev.highlight_terms
         self._missing = ev.missing_words
+        self._approximate_found = ev.approximate
+        self._themes_named = ev.themes_named
+        self._relaxed: list[Relaxed] = []
         self._negation = 0
         mask, scores = self._group(group)
+        ev.relaxed = self._relaxed[0] if self._relaxed else None
         ev.mask = mask & self.data.live
         if scores is not None:
             ev.scores = np.where(ev.mask, scores, 0.0).astype(np.float32)
@@ -114,20 +178,66 @@ class Matcher:
             self._negation -= 1
 
     def _should(self, nodes: list[Node]) -> tuple[np.ndarray, np.ndarray]:
-        """Side-by-side words: matched if any is, scored by the sum (synonyms merged)."""
-        mask = np.zeros(self.data.n, dtype=bool)
-        scores = np.zeros(self.data.n, dtype=np.float32)
+        """Side-by-side words, scored by the sum of what each matches (synonyms merged).
+
+        Which entries match: in a short query, those with its distinctive words (see
+        `_required`); in prose (PROSE_WORDS words or more), those with any of them."""
         plain = [n for n in nodes if isinstance(n, Text) and not n.phrase]
         others = [n for n in nodes if not (isinstance(n, Text) and not n.phrase)]
-        for concept_mask, concept_scores in self._concepts(plain):
-            mask |= concept_mask
-            scores += concept_scores
+        concepts = self._concepts(plain)
+        clauses = list(concepts)
         for node in others:
             node_mask, node_scores = self._node(node)
-            mask |= node_mask
-            if node_scores is not None:
-                scores += node_scores
-        return mask, scores
+            clauses.append(Clause(node_mask, node_scores if node_scores is not None else 0.0 * node_mask, ""))
+        scores = np.zeros(self.data.n, dtype=np.float32)
+        for clause in clauses:
+            scores += clause.scores
+        prose = sum(len(WORD_RE.findall(n.text)) for n in plain) >= PROSE_WORDS
+        if prose or self._negation:
+            return np.logical_or.reduce([c.mask for c in clauses]), scores
+        if len(concepts) > 1:
+            scores += self._proximity(concepts)
+        return self._required(clauses), scores
+
+    def _required(self, clauses: list[Clause]) -> np.ndarray:
+        """Entries with the query's distinctive clauses: all of one or two, three quarters
+        (rounded down) of more. A clause in more than COMMON_SHARE of the library (co-op, worker, ...) is not
+        distinctive and is never required. If no entry qualifies, clauses stop being required
+        one at a time, those the library lacks first, then the most common, and the
+        evaluation says so; a query of common words only matches entries with any of them."""
+        anything = np.logical_or.reduce([c.mask for c in clauses])
+        required = [c for c in clauses if c.commonness <= COMMON_SHARE * self.live_count]
+        if not required:
+            return anything
+        wanted = tuple(c.label for c in required if c.label)
+        order = sorted(required, key=lambda c: (c.df > 0, c.df))  # first dropped last
+        while order:
+            need = len(order) if len(order) <= 2 else math.floor(0.75 * len(order))
+            mask = np.sum([c.mask for c in order], axis=0) >= need
+            if mask.any():
+                break
+            order.pop(0 if order[0].df == 0 else -1)
+        else:
+            mask = anything
+        if len(order) < len(required) and wanted and mask.any() and not self._negation:
+            self._relaxed.append(Relaxed(wanted, tuple(c.label for c in order if c.label)))
+        return mask
+
+    def _proximity(self, concepts: list[Clause]) -> np.ndarray:
+        """A lift for entries where two neighbouring query words stand side by side, in order
+        (more in a title), so "union co-ops" puts a union co-op above a credit union."""
+        bonus = np.zeros(self.data.n, dtype=np.float32)
+        for a, b in zip(concepts, concepts[1:], strict=False):
+            if len(a.terms) != 1 or len(b.terms) != 1 or not a.df or not b.df:
+                continue
+            weight = ranking.PROXIMITY_BONUS * min(self._idf(a.df), self._idf(b.df))
+            pair = (a.terms[0], b.terms[0])
+            bonus[self._phrase_docs(pair, TEXT_FIELDS)] += weight
+            bonus[self._phrase_docs(pair, ("title",))] += weight
+        return bonus
+
+    def _idf(self, df: int) -> float:
+        return ranking.idf(df, self.live_count)
 
     def _node(self, node: Node) -> tuple[np.ndarray, np.ndarray | None]:
         if isinstance(node, Group):
@@ -152,7 +262,10 @@ class Matcher:
             return np.zeros(self.data.n, dtype=bool), np.zeros(self.data.n, dtype=np.float32)
         # Several terms from one word ("worker-owned") make a phrase of its parts.
         key = tuple(terms)
-        return self._concept([key, *self.synonyms.get(key, ())], node.field, node.text)
+        alternatives = [(alt, 1.0) for alt in (key, *self.synonyms.get(key, ()))]
+        # Quoted phrases and field prefixes are taken as written: no typos, prefixes or themes.
+        clause = self._concept(alternatives, node.field, node.text, exact=node.phrase or bool(node.field))
+        return clause.mask, clause.scores
 
     def _exact(self, node: Exact) -> np.ndarray:
         mask = np.zeros(self.data.n, dtype=bool)
@@ -170,7 +283,7 @@ class Matcher:
 
     # -- concepts: a word or phrase with its synonyms ----------------------------------
 
-    def _concepts(self, nodes: list[Text]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _concepts(self, nodes: list[Text]) -> list[Clause]:
         """Group consecutive words into synonym phrases where a rule matches, longest first."""
         words: list[tuple[str, str | None, str]] = []
         for node in nodes:
@@ -189,31 +302,106 @@ class Matcher:
                     key in self.synonyms and all(w[1] == field_name for w in words[i : i + size])
                 ):
                     break
-            alternatives = [key, *self.synonyms.get(key, ())]
-            out.append(self._concept(alternatives, field_name, " ".join(w[2] for w in words[i : i + size])))
+            alternatives = [(alt, 1.0) for alt in (key, *self.synonyms.get(key, ()))]
+            original = " ".join(dict.fromkeys(w[2] for w in words[i : i + size]))
+            last = i + size == len(words)
+            prose = sum(len(WORD_RE.findall(n.text)) for n in nodes) >= PROSE_WORDS
+            out.append(self._concept(alternatives, field_name, original, last, exact=prose, prose=prose))
             i += size
         return out
 
     def _concept(
-        self, alternatives: list[Terms], field_name: str | None, original: str
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self,
+        alternatives: list[tuple[Terms, float]],
+        field_name: str | None,
+        original: str,
+        last: bool = False,
+        exact: bool = False,
+        prose: bool = False,
+    ) -> Clause:
+        """One concept: its words and synonyms as typed, then (in a short query, for a text
+        field) approximate words and the entries of a theme it names."""
+        key = alternatives[0][0]
         fields = (field_name,) if field_name else TEXT_FIELDS
-        tf = np.zeros(self.data.n, dtype=np.float32)
-        for alt in alternatives:
-            tf += self._alternative_tf(alt, fields)
+        # In prose (CACM's questions), common words are also surnames (Hill, Young, Rice):
+        # names are looked up as typed only in short queries.
+        tf = self._tf(alternatives, fields, "" if prose else original)
+        exact_df = int(((tf > 0) & self.data.live).sum())
+        # Words to exclude are excluded as typed: "-wind" must not drop every energy entry.
+        if not exact and field_name is None and not self._negation:
+            tf += self._approximate(key, original, exact_df, last, fields)
+            word_df = int(((tf > 0) & self.data.live).sum())
+            tf += self._theme(key)
+        else:
+            word_df = exact_df
         mask = (tf > 0) & self.data.live
         doc_freq = int(mask.sum())
-        if doc_freq == 0:
-            if not self._negation:
-                self._missing.append(original)
-            return mask, tf
         if not self._negation:
-            for alt in alternatives:
-                self._highlight.update(alt)
-        weight = ranking.idf(doc_freq, self.live_count)
+            if exact_df == 0:
+                self._missing.append(original)
+            if doc_freq:
+                for alt, _ in alternatives:
+                    self._highlight.update(alt)
         scores = np.zeros(self.data.n, dtype=np.float32)
-        scores[mask] = weight * ranking.saturate(tf[mask])
-        return mask, scores
+        if doc_freq:
+            scores[mask] = self._idf(doc_freq) * ranking.saturate(tf[mask])
+        return Clause(mask, scores, original, key, word_df)
+
+    def _tf(
+        self, alternatives: list[tuple[Terms, float]], fields: tuple[str, ...], original: str = ""
+    ) -> np.ndarray:
+        """Weighted frequencies of the alternatives. Authors are indexed as written, not
+        stemmed, so the words as typed are looked up there ("Carvajal", not "carvaj")."""
+        tf = np.zeros(self.data.n, dtype=np.float32)
+        names = tuple(name_terms(original)) if "authors" in fields and len(fields) > 1 else ()
+        for i, (alt, weight) in enumerate(alternatives):
+            if i == 0 and names:
+                tf += weight * self._alternative_tf(alt, tuple(f for f in fields if f != "authors"))
+                tf += weight * self._alternative_tf(names, ("authors",))
+            else:
+                tf += weight * self._alternative_tf(alt, fields)
+        return tf
+
+    def _approximate(
+        self, key: Terms, original: str, exact_df: int, last: bool, fields: tuple[str, ...]
+    ) -> np.ndarray:
+        """What the typed word may have meant: its last term completed (the query's last
+        word), or a one-word concept's typos; weighted below the word itself."""
+        if self.words is None:
+            return np.zeros(self.data.n, dtype=np.float32)
+        found: list[approx.Expansion] = []
+        if last and self.open_word and normalize_word(self.open_word)[-1:] == key[-1:]:
+            found += approx.prefixes(self.words, self.open_word, exact_df)
+        if len(key) == 1 and len(surface_parts(original)) == 1 and " " not in original:
+            found += approx.typos(self.words, original, exact_df)
+        tf = np.zeros(self.data.n, dtype=np.float32)
+        seen: dict[str, list[str]] = {}
+        for exp in found:
+            alt = (*key[:-1], exp.term)
+            alt_tf = self._alternative_tf(alt, fields)
+            if not alt_tf.any():
+                continue
+            tf += exp.weight * alt_tf
+            tf += self._theme(alt, exp.weight)
+            if not self._negation:
+                self._highlight.update(alt)
+                seen.setdefault(exp.kind, []).append(exp.word)
+        for kind, words in seen.items():
+            self._approximate_found.append(Approximate(original, kind, tuple(words)))
+        return tf
+
+    def _theme(self, key: Terms, weight: float = 1.0) -> np.ndarray:
+        """Entries of a theme the concept names (its id, label or a keyword), as if they had
+        the word once at a fraction of its weight: "legal" also finds the law theme's
+        entries that say "statute" or "court"."""
+        tf = np.zeros(self.data.n, dtype=np.float32)
+        theme = self.theme_names.get(key) if self.theme_names else None
+        if theme is None:
+            return tf
+        tf[self.data.facets["themes"].docs_with(theme)] += weight * ranking.THEME_TF
+        if not self._negation and theme not in self._themes_named:
+            self._themes_named.append(theme)
+        return tf
 
     def _alternative_tf(self, alt: Terms, fields: tuple[str, ...]) -> np.ndarray:
         tf = np.zeros(self.data.n, dtype=np.float32)

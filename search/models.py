@@ -126,6 +126,43 @@ class Relaxation:
 
 
 @dataclass(frozen=True)
+class Approximation:
+    """A query word that also matched other words of the library: typos of it ("typo") or
+    words it begins ("prefix"), so the page can say "Including results for governance"."""
+
+    word: str
+    kind: str
+    matches: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"word": self.word, "kind": self.kind, "matches": list(self.matches)}
+
+
+@dataclass(frozen=True)
+class WordsRelaxed:
+    """No entry has all of the query's distinctive words (`wanted`): the results have those
+    in `kept` (none: entries with any of the query's words)."""
+
+    wanted: tuple[str, ...]
+    kept: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"wanted": list(self.wanted), "kept": list(self.kept)}
+
+
+@dataclass(frozen=True)
+class NamedTheme:
+    """A theme the query names ("legal": Law and policy), offered as a filter."""
+
+    id: str
+    label: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "count": self.count}
+
+
+@dataclass(frozen=True)
 class Completion:
     """One autocomplete proposal: a word to finish the query with, or an entry's title."""
 
@@ -152,6 +189,11 @@ class SearchResults:
     suggestion: str | None = None
     took_ms: float = 0.0
     relaxations: tuple[Relaxation, ...] = ()
+    approximate: tuple[Approximation, ...] = ()
+    relaxed: WordsRelaxed | None = None
+    themes_named: tuple[NamedTheme, ...] = ()
+    #: The query as searched, when the one given was cut to the length limit.
+    query_cut: str | None = None
 
     @property
     def pages(self) -> int:
@@ -179,6 +221,10 @@ class SearchResults:
             "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
             "suggestion": self.suggestion,
             "relaxations": [r.to_dict() for r in self.relaxations],
+            "approximate": [a.to_dict() for a in self.approximate],
+            "relaxed": self.relaxed.to_dict() if self.relaxed else None,
+            "themes_named": [t.to_dict() for t in self.themes_named],
+            "query_cut": self.query_cut,
             "took_ms": round(self.took_ms, 2),
         }
 

@@ -11,8 +11,8 @@ The grammar, loosest binding first::
 
 Fields: title, summary, body, author (or authors, by) search those texts; theme, type filter
 on exact values; year (or date) takes 2019, 2010-2015, 2010..2015, >=2015, <2010. Operators
-are only operators in capitals; anything that does not parse (a lone quote, a stray
-parenthesis, an unknown field) is read as words. Parsing never raises.
+are only operators in capitals, and not in prose (`is_prose`); anything that does not parse
+(a lone quote, a stray parenthesis, an unknown field) is read as words. Parsing never raises.
 """
 
 from __future__ import annotations
@@ -116,12 +116,24 @@ def parse_year_range(text: str) -> YearRange | None:
     }[op]
 
 
+#: A query of this many words or more with no quotes, parentheses or field prefixes is prose.
+PROSE_WORDS = 6
+_SYNTAX_RE = re.compile(r'["()]|\w:')
+
+
+def is_prose(text: str) -> bool:
+    """Whether `text` reads as a sentence rather than search syntax: in "the history AND
+    future of co-ops", AND is a word, not an operator."""
+    return len(text.split()) >= PROSE_WORDS and not _SYNTAX_RE.search(text)
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
+    operators = () if is_prose(text) else ("AND", "OR", "NOT")
     out = []
     for m in _TOKEN_RE.finditer(text):
         kind = m.lastgroup or "word"
         value = m.group()
-        if kind == "word" and value in ("AND", "OR", "NOT"):
+        if kind == "word" and value in operators:
             kind = value
         out.append((kind, value))
     return out

@@ -35,6 +35,12 @@ FIELD_WEIGHTS = {
 K1 = 1.2
 #: Added per extra phrase match, on top of the words' own scores.
 PHRASE_BONUS = 0.5
+#: Two neighbouring query words side by side in an entry (again in its title): this times
+#: the rarer word's idf.
+PROXIMITY_BONUS = 0.3
+#: An entry of a theme the query names counts as using the word this often (before field
+#: weights and saturation), on top of what it really has.
+THEME_TF = 2.0
 
 
 def length_norms(data: DocData) -> dict[str, np.ndarray]:

@@ -16,7 +16,8 @@ from whoosh import columns, fields, formats
 from .analysis import CoopAnalyzer, NameAnalyzer, index_terms
 
 #: 2: bodies' HTML stored (`body_html`), rendered when indexed.
-SCHEMA_VERSION = 2
+#: 3: the written words of each entry (`words`), for typo and prefix matching.
+SCHEMA_VERSION = 3
 
 #: Text fields searched by a query without a field prefix, in the order snippets prefer.
 TEXT_FIELDS = ("title", "summary", "body", "authors")
@@ -80,6 +81,9 @@ def build_schema() -> fields.Schema:
         summary=CoopText(stored=True),
         body=CoopText(stored=True),
         body_html=fields.STORED(),
+        # Written words (folded, unstemmed) of title, summary and body: the vocabulary that
+        # typo tolerance and prefix matching search, then map to the terms above.
+        words=ExactList(),
         authors=fields.TEXT(analyzer=NameAnalyzer(), stored=True, phrase=True),
         author=ExactList(),
         themes=ExactList(stored=True),

@@ -34,6 +34,10 @@ RESULT_KEYS = [
     "facets",
     "suggestion",
     "relaxations",
+    "approximate",
+    "relaxed",
+    "themes_named",
+    "query_cut",
     "took_ms",
 ]
 HIT_KEYS = [
@@ -164,8 +168,19 @@ def test_non_ascii_is_sent_as_is(client):
 
 
 def test_suggestion_in_the_api(client):
-    body = client.get("/api/v1/search?q=bakkery").get_json()
+    # Two edits in 8 letters: beyond the typos matched (issue 13), so nothing is found.
+    body = client.get("/api/v1/search?q=bakkerry").get_json()
     assert (body["total"], body["suggestion"]) == (0, "bakery")
+
+
+def test_a_typo_is_matched_and_the_api_says_so(client):
+    """One edit from "bakery" (issue 13): its entries, the food theme's that it names, and
+    what was matched for what was typed; the spelling is still offered."""
+    body = client.get("/api/v1/search?q=bakkery").get_json()
+    assert body["hits"][0]["id"] == "bakery-worker-owners" and body["total"] == THEME_COUNTS["food"]
+    assert body["approximate"] == [{"word": "bakkery", "kind": "typo", "matches": ["bakery"]}]
+    assert body["themes_named"] == [{"id": "food", "label": "Food", "count": 4}]
+    assert (body["suggestion"], body["relaxed"], body["query_cut"]) == ("bakery", None, None)
 
 
 @pytest.mark.parametrize(
@@ -185,7 +200,6 @@ def test_suggestion_in_the_api(client):
         ("from=2021&to=2020", "from"),
         ("theme=unknown", "theme"),
         ("theme=energy&theme=unknown", "theme"),
-        ("q=" + "a" * 1001, "q"),
         ("q=solar%00wind", "q"),
         ("theme=" + "&theme=".join(f"t{i}" for i in range(51)), "theme"),
     ],
@@ -193,6 +207,18 @@ def test_suggestion_in_the_api(client):
 def test_bad_parameters_are_400_naming_the_parameter(client, query, param):
     error = assert_error(client.get(f"/api/v1/search?{query}"), 400, "bad_parameter", param)
     assert "Traceback" not in error["message"]
+
+
+def test_a_too_long_query_is_cut_and_answered(client):
+    """Over 1,000 characters: cut at a word boundary and answered, no longer a 400 (issue 13);
+    the response echoes the query as given and says where it was cut."""
+    query = " ".join(["bakery"] * 300)
+    response = client.get("/api/v1/search", query_string={"q": query})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["query"] == query and body["total"] == 1
+    assert len(body["query_cut"]) <= 1000 and query.startswith(body["query_cut"])
+    assert body["query_cut"].endswith(" bakery")
 
 
 def test_bad_date_message_says_what_would_work(client):
@@ -411,3 +437,40 @@ def test_html_through_gunicorn(server):
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/html")
         assert "Cargo <mark>Tricycle</mark> Delivery" in response.read().decode("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "expected"),
+    [
+        ("gobernance", "approximate", [{"word": "gobernance", "kind": "typo", "matches": ["governance"]}]),
+        ("mondr", "approximate", [{"word": "mondr", "kind": "prefix", "matches": ["mondragon"]}]),
+        ("turbine bakery", "relaxed", {"wanted": ["turbine", "bakery"], "kept": ["turbine"]}),
+        ("cooperative qqqzz", "relaxed", {"wanted": ["qqqzz"], "kept": []}),
+        ("board", "themes_named", [{"id": "governance", "label": "Governance", "count": 7}]),
+        ("tricycle", "query_cut", None),
+    ],
+)
+def test_what_the_search_did_with_the_words(client, query, field, expected):
+    body = client.get("/api/v1/search", query_string={"q": query}).get_json()
+    assert body[field] == expected
+    if field == "themes_named":  # the count is of the hits in the theme
+        themed = client.get("/api/v1/search", query_string={"q": query, "theme": "governance"}).get_json()
+        assert themed["total"] == expected[0]["count"] < body["total"]
+
+
+def test_the_collection_json_carries_the_notices_too(staff_app, staff_settings):
+    from conftest import STAFF_EMAIL
+
+    from webui import collections
+    from webui.db import open_db
+
+    conn = open_db(staff_settings.staff_db)
+    state = collections.State(
+        title="Energy", slug="energy", published=True, search=collections.SavedSearch(themes=("energy",))
+    )
+    collections.create(conn, state, STAFF_EMAIL, "created")
+    conn.close()
+    results = staff_app.test_client().get("/api/v1/collections/energy?q=turbnie").get_json()["results"]
+    assert results["approximate"] == [{"word": "turbnie", "kind": "typo", "matches": ["turbine"]}]
+    assert results["themes_named"] == [{"id": "energy", "label": "Energy", "count": 4}]
+    assert (results["relaxed"], results["query_cut"]) == (None, None)

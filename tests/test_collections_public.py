@@ -104,8 +104,14 @@ def test_every_link_and_form_stays_within_the_collection(visitor):
 
 
 def test_the_search_box_and_filters_search_within_the_collection(visitor):
-    assert hit_ids(get_page(visitor, f"{BASE}?q=solar")) == ["solar-coop-rooftops"]
-    assert hit_ids(get_page(visitor, f"{BASE}?q=bakery")) == ["bakery-worker-owners"]
+    # "solar" and "bakery" name the energy and food themes (issue 13): the collection's
+    # entries of the theme, newest first as it is sorted, never the hidden pv-array-farm.
+    assert hit_ids(get_page(visitor, f"{BASE}?q=solar")) == [
+        "j-wind-turbine",
+        "solar-coop-rooftops",
+        "auto-themed-energy",
+    ]
+    assert hit_ids(get_page(visitor, f"{BASE}?q=bakery")) == ["bakery-worker-owners", "tricycle-delivery"]
     page = get_page(visitor, f"{BASE}?theme=food")
     assert hit_ids(page) == ["bakery-worker-owners", "tricycle-delivery"]
     counts = {i.attrs["value"]: i for i in page.find("fieldset", data_facet="themes").find_all("input")}
@@ -287,3 +293,12 @@ def test_a_withdrawn_collection_is_404_whatever_the_validators(visitor, db, url,
 def test_if_none_match_star_is_304_only_for_a_collection_that_exists(visitor):
     assert visitor.get(BASE, headers={"If-None-Match": "*"}).status_code == 304
     assert visitor.get("/collections/draft", headers={"If-None-Match": "*"}).status_code == 404
+
+
+def test_the_page_says_what_the_search_did_with_the_words(visitor):
+    page = get_page(visitor, f"{BASE}?q=turbine+bakery")
+    notices = [p.text for p in page.find("div", id="notices").find_all("p")]
+    assert notices == ["No entry has all of turbine, bakery; showing entries with turbine."]
+    typo = get_page(visitor, f"{BASE}?q=turbnie")
+    # The collection is the energy theme (and two pins): no filter on it is offered.
+    assert [p.text for p in typo.find("div", id="notices").find_all("p")] == ["Including results for turbine"]

@@ -11,6 +11,7 @@ import webui
 SEARCH_PUBLIC = {
     "FACET_NAMES",
     "MAX_PER_PAGE",
+    "SET_KINDS",
     "SORTS",
     "UNDATED",
     "BadDate",
@@ -28,8 +29,10 @@ SEARCH_PUBLIC = {
     "Theme",
     "ThemesFileError",
     "evaluate",
+    "evaluate_kinds",
     "load_qrels",
     "load_queries",
+    "load_query_kinds",
     "load_themes",
     "parse_date",
     "safe_url",

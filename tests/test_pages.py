@@ -4,10 +4,11 @@ when nothing is found) and entry pages, through the real app on the test library
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
 from conftest import build_index
-from pagehtml import parse
+from pagehtml import href_parts, parse
 from testdata import ALL_IDS, THEME_LABELS, THEMES
 
 import webui
@@ -260,11 +261,12 @@ def test_page_one_link_has_no_page_parameter(client):
 
 
 def test_did_you_mean_is_said_once_when_nothing_is_found(client):
-    doc = page(client, "/search?q=bakkery&theme=food")
+    doc = page(client, "/search?q=bakkery&theme=energy")
     assert not doc.find_all("p", cls="suggestion")
+    assert not doc.find_all("div", cls="notices")  # "bakery" matched, but found nothing
     link = doc.find("div", id_="noresults").find("a")
     assert link.text == "bakery"
-    assert link.attrs["href"] == "/search?theme=food&q=bakery"
+    assert link.attrs["href"] == "/search?theme=energy&q=bakery"
 
 
 def test_zero_results_offer_the_filters_to_drop_with_counts_and_popular_themes(client):
@@ -361,8 +363,89 @@ def test_links_are_built_from_the_values_the_search_reads(client):
     assert "checked" in doc.find("input", type="checkbox", value="energy").attrs
 
 
-def test_did_you_mean_above_results_when_some_words_matched(client):
+def test_no_did_you_mean_above_results_when_the_notices_say_what_was_searched(client):
     doc = page(client, "/search?q=solar+bakkery")
     assert doc.find("ol", id_="hits").find_all("li")
-    link = doc.find("p", cls="suggestion").find("a")
-    assert (link.text, link.attrs["href"]) == ("solar bakery", "/search?q=solar+bakery")
+    assert not doc.find_all("p", cls="suggestion")
+    assert doc.find("p", cls="approximate").text == "Including results for bakery"
+
+
+# -- notices: what the search did with the words -------------------------------------------
+
+
+def notices(client, url: str) -> list[str]:
+    found = page(client, url).find_all("div", cls="notices")
+    return [p.text for p in found[0].find_all("p", cls="notice")] if found else []
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("/search?q=gobernance", ["Including results for governance", "Filter by theme: Governance (7)"]),
+        ("/search?q=mondr", ["Including words beginning with mondr: mondragon"]),
+        (
+            "/search?q=turbine+bakery",
+            ["No entry has all of turbine, bakery; showing entries with turbine."],
+        ),
+        (
+            "/search?q=cooperative+qqqzz",
+            ["No entry has qqqzz; showing entries with any of your other words."],
+        ),
+        ("/search?q=board", ["Filter by theme: Governance (7)"]),
+        # Every result is in the theme: filtering on it would change nothing.
+        ("/search?q=nursing", []),
+        # A theme filter in use: another theme would widen the results, so none is offered.
+        ("/search?q=gobernance&theme=governance", ["Including results for governance"]),
+        ("/search?q=tricycle", []),
+        ("/search", []),
+    ],
+)
+def test_notices_say_what_the_search_did_with_the_words(client, url, expected):
+    assert notices(client, url) == expected
+
+
+def test_notices_come_first_under_the_count_and_mark_the_words(client):
+    html = page(client, "/search?q=turbine+bakery")
+    results = html.find("div", id="results")
+    first = next(c for c in results.children if not isinstance(c, str))
+    assert first.attrs.get("id") == "notices"
+    relaxed = results.find("p", cls="relaxed")
+    assert [em.text for em in relaxed.find_all("em")] == ["turbine", "bakery", "turbine"]
+    typo = page(client, "/search?q=gobernance").find("p", cls="approximate")
+    assert [s.text for s in typo.find_all("strong")] == ["governance"]
+
+
+def test_a_theme_the_query_names_links_to_its_filter(client):
+    link = page(client, "/search?q=board&sort=newest").find("a", cls="theme-filter")
+    assert href_parts(link.attrs["href"]) == (
+        "/search",
+        [("q", "board"), ("sort", "newest"), ("theme", "governance")],
+    )
+    filtered = page(client, link.attrs["href"])
+    assert filtered.find("p", id="summary").text.startswith("7 results")
+    assert filtered.find_all("a", cls="theme-filter") == []
+
+
+def test_a_query_cut_to_the_limit_says_so(client):
+    query = "tricycle " * 130  # 1,170 characters: cut after the last whole word within 1,000
+    cut = len(("tricycle " * 111).rstrip())
+    said = notices(client, "/search?" + urllib.parse.urlencode({"q": query}))
+    assert said == [f"Your query was cut to its first {cut} characters."]
+
+
+def test_the_api_answer_carries_what_the_notices_say(client):
+    typo = api(client, "/search?q=gobernance")
+    assert typo["approximate"] == [{"word": "gobernance", "kind": "typo", "matches": ["governance"]}]
+    assert typo["themes_named"] == [{"id": "governance", "label": "Governance", "count": 7}]
+    assert api(client, "/search?q=mondr")["approximate"][0]["matches"] == ["mondragon"]
+    assert api(client, "/search?q=turbine+bakery")["relaxed"] == {
+        "wanted": ["turbine", "bakery"],
+        "kept": ["turbine"],
+    }
+    plain = api(client, "/search?q=tricycle")
+    assert (plain["approximate"], plain["relaxed"], plain["themes_named"], plain["query_cut"]) == (
+        [],
+        None,
+        [],
+        None,
+    )

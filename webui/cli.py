@@ -17,14 +17,17 @@ import click
 
 from indexer import IndexLocked, IndexReport, SourceError, evaluate_themes, index_sources, load_sources
 from search import (
+    SET_KINDS,
     SORTS,
     BadRequest,
     IndexUnavailable,
     SearchEngine,
     SearchRequest,
     ThemesFileError,
+    evaluate_kinds,
     load_qrels,
     load_queries,
+    load_query_kinds,
     load_themes,
     parse_date,
 )
@@ -32,7 +35,7 @@ from search import (
     evaluate as run_evaluation,
 )
 
-from . import judgments
+from . import judgments, notices
 from .cli_options import cli_settings, index_option, themes_option, themes_to_index
 from .cli_staff import backup, db_option, staff
 from .cli_sync import DURATION, sync, sync_command
@@ -187,6 +190,8 @@ def _print_results(results) -> None:
     first = (results.request.page - 1) * results.request.per_page + 1
     shown = f"{first}-{first + len(results.hits) - 1} shown, " if results.hits else ""
     click.echo(f"{results.total} results ({shown}{results.took_ms:.1f} ms)")
+    for line in notices.lines(results):
+        click.echo(line)
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for hit in results.hits:
@@ -256,18 +261,39 @@ def evaluate(
     e.g. CACM) or the staff's own judgments (--judgments)."""
     settings = cli_settings(index_dir=index_dir, db_file=db_file)
     loaded, judged = _test_set(settings, queries, qrels, use_judgments)
+    kinded = load_query_kinds(queries) if queries and not use_judgments else []
     out = open(run_file, "w", encoding="utf-8") if run_file else None
+    failures: list[tuple[str, str]] = []
     try:
-        scores = run_evaluation(_engine(settings), loaded, judged, run_out=out, tag=tag)
+        engine = _engine(settings)
+        scores = run_evaluation(engine, loaded, judged, run_out=out, tag=tag, failures=failures)
+        by_kind = evaluate_kinds(engine, kinded, judged) if any(k for _, _, k in kinded) else {}
     except IndexUnavailable as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     finally:
         if out:
             out.close()
+    for qid, reason in failures:
+        click.echo(f"query {qid}: could not be run ({reason}); scored 0", err=True)
     click.echo(f"queries     {scores['queries']}")
     for name in ("ndcg@10", "map@100", "p@10", "recall@100"):
         click.echo(f"{name:<11} {scores[name]:.4f}")
+    if by_kind:
+        _print_kinds(by_kind)
+
+
+def _print_kinds(by_kind: dict[str, dict[str, float]]) -> None:
+    """nDCG@10 and top-3 per kind of query; the whole result set's precision and recall for
+    the kinds whose result sets were judged (keyword, name and theme queries)."""
+    click.echo("")
+    click.echo(f"{'kind':<20} {'queries':>7} {'ndcg@10':>8} {'top3':>6} {'set P':>6} {'set R':>6}")
+    for kind, row in sorted(by_kind.items(), key=lambda kv: (kv[0] == "all", "+" in kv[0], kv[0])):
+        judged_sets = kind in SET_KINDS or kind == "keyword+name+theme"
+        precision = f"{row['set_precision']:6.3f}" if judged_sets else f"{'':6}"
+        recall = f"{row['set_recall']:6.3f}" if judged_sets else f"{'':6}"
+        counts = f"{kind:<20} {int(row['queries']):>7} {row['ndcg@10']:8.4f} {row['top3']:6.3f}"
+        click.echo(f"{counts} {precision} {recall}")
 
 
 def _test_set(

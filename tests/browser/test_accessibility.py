@@ -15,6 +15,8 @@ PAGES = {
     "home": "/",
     "search": "/search?q=co-op",
     "zero-results": "/search?q=bakery&theme=energy",
+    "notices": "/search?q=gobernance",
+    "notices-relaxed": "/search?q=turbine+bakery",
     "entry": "/entries/nurses-home-care-coop",
 }
 #: An element that shows the page is the one meant (not an error page).
@@ -22,6 +24,8 @@ LANDMARK = {
     "home": "#home-title",
     "search": "#hits",
     "zero-results": "#noresults",
+    "notices": "#notices a.theme-filter",
+    "notices-relaxed": "#notices p.relaxed",
     "entry": "article.entry h1",
 }
 JS = pytest.mark.parametrize("tab", ["page", "nojs_page"], ids=["js", "nojs"])

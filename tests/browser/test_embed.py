@@ -98,6 +98,7 @@ def host_pages(lib: str) -> dict[str, tuple[str, str]]:
         "/plain": (html, host_page(lib, widgets, script=False)),
         "/frame": (html, host_page(lib, frame)),
         "/frame-fixed": (html, host_page(lib, frame, script=False)),
+        "/library": (html, host_page(lib, '<div id="all" data-coopsearch></div>')),
         "/host.css": ("text/css", HOST_CSS),
         "/favicon.ico": ("image/svg+xml", '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>'),
     }
@@ -507,3 +508,41 @@ def test_the_builder_works_without_javascript(nojs_page: Page, lib: str):
     expect(nojs_page.get_by_label("Script snippet")).to_have_value(re.compile('data-theme="energy"'))
     expect(nojs_page.get_by_label("Iframe snippet")).to_have_value(re.compile(r"/embed\?theme=energy"))
     expect(nojs_page.get_by_role("button", name=re.compile("Copy"))).to_have_count(0)
+
+
+def test_a_line_above_the_results_says_what_the_search_did(page: Page, lib: str, host: str):
+    page.goto(host + "/library")
+    search_in(page, "all", "gobernance")
+    note = page.locator("#all .note")
+    expect(note).to_have_text("Including results for governance. Filter by theme: Governance (7)")
+    link = note.get_by_role("link", name="Governance (7)")
+    assert link.get_attribute("href") == f"{lib}/search?q=gobernance&theme=governance"
+    status = page.locator("#all").get_by_role("status")
+    expect(status).to_have_text(
+        "5 of 8 results, arrow keys to choose. "
+        "Including results for governance. Filter by theme: Governance (7)"
+    )
+    # The line is outside the listbox: the arrow keys still go through the results only.
+    page.keyboard.press("ArrowDown")
+    expect(combobox(page, "all")).to_have_attribute("aria-activedescendant", "r0")
+    check_axe(page)
+    screenshot(page, "embed-notice-typo")
+
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.keyboard.type("turbine bakery")
+    expect(note).to_have_text("No entry has all of turbine, bakery; showing entries with turbine.")
+    screenshot(page, "embed-notice-relaxed")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    page.keyboard.type("tricycle")
+    expect(options(page, "all")).to_have_count(1)
+    expect(note).to_be_hidden()
+    expect(status).to_have_text("1 result, arrow keys to choose")
+
+
+def test_a_widget_with_a_theme_offers_no_other(page: Page, host: str):
+    page.goto(host + "/")
+    search_in(page, "energy", "turbine bakery")
+    expect(page.locator("#energy .note")).to_have_text(re.compile("^No entry has all of turbine, bakery"))
+    expect(page.locator("#energy .note a")).to_have_count(0)

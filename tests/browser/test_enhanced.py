@@ -179,3 +179,53 @@ def test_open_entry_then_related_entry(page: Page, server: str):
     related.click()
     expect(page).to_have_url(server + href)
     expect(page.locator("h1")).to_have_text(title)
+
+
+#: The notices' structure: element, classes, link and text of every node, spaces collapsed.
+NOTICES_SHAPE = """root => root ? [...root.querySelectorAll("*")].map(n => [n.tagName, n.className,
+  n.getAttribute("href"), n.textContent.replace(/\\s+/g, " ").trim()]) : null"""
+
+
+def server_notices(page: Page, path: str) -> list | None:
+    """#notices as the server renders `path`, read from the page's HTML in this browser."""
+    return page.evaluate(
+        f"""async path => {{ const html = await (await fetch(path)).text();
+            const doc = new DOMParser().parseFromString(html, "text/html");
+            return ({NOTICES_SHAPE})(doc.getElementById("notices")); }}""",
+        path,
+    )
+
+
+def test_notices_follow_the_typed_query_in_place(page: Page, server: str):
+    open_search(page, server, "/search?q=tricycle")
+    expect(page.locator("#notices")).to_have_count(0)
+    for text, notices in [
+        ("gobernance", ["Including results for governance", "Filter by theme: Governance (7)"]),
+        ("turbine bakery", ["No entry has all of turbine, bakery; showing entries with turbine."]),
+        ("cooperative qqqzz", ["No entry has qqqzz; showing entries with any of your other words."]),
+    ]:
+        page.locator("#q").fill(text)
+        expect(page).to_have_url(re.compile(r"[?&]q=" + re.escape(text.replace(" ", "+")) + "(&|$)"))
+        expect(page.locator("#notices p")).to_have_text(notices)
+        # The very markup the server renders for this search.
+        shown = page.evaluate(NOTICES_SHAPE, page.locator("#notices").element_handle())
+        assert shown == server_notices(page, f"/search?q={text.replace(' ', '+')}")
+        expect(page.locator("#announcer")).to_contain_text(notices[0])
+    page.locator("#q").fill("tricycle")
+    expect(page.locator("#hits > li.hit")).to_have_count(1)
+    expect(page.locator("#notices")).to_have_count(0)
+    expect(page.locator("#announcer")).to_have_text("1 result")
+    assert same_document(page)
+
+
+def test_the_theme_a_query_names_filters_in_place(page: Page, server: str):
+    open_search(page, server, "/search?q=board")
+    expect(page.locator("#notices p")).to_have_text(["Filter by theme: Governance (7)"])
+    page.locator("#notices a.theme-filter").click()
+
+    expect(page).to_have_url(re.compile(r"\?q=board&theme=governance$"))
+    expect(page.locator("a.chip")).to_have_text(re.compile("Theme: Governance"))
+    expect(page.locator("#summary")).to_contain_text("7 results")
+    expect(page.locator("#notices")).to_have_count(0)
+    expect(checkbox(page, "theme", "governance")).to_be_checked()
+    assert same_document(page)

@@ -98,3 +98,16 @@ def test_open_entry_then_related_entry(nojs_page: Page, server: str):
     related.click()
     expect(page).to_have_url(server + href)
     expect(page.locator("h1")).to_have_text(title)
+
+
+def test_notices_and_the_theme_they_offer(nojs_page: Page, server: str):
+    page = nojs_page
+    page.goto(server + "/search?q=gobernance")
+    notices = page.locator("#notices p")
+    expect(notices).to_have_text(["Including results for governance", "Filter by theme: Governance (7)"])
+    page.locator("#notices a.theme-filter").click()
+
+    expect(page).to_have_url(server + "/search?q=gobernance&theme=governance")
+    expect(page.locator("a.chip")).to_have_text(re.compile("Theme: Governance"))
+    expect(page.locator("#summary")).to_contain_text("7 results")
+    expect(notices).to_have_text(["Including results for governance"])

@@ -17,6 +17,11 @@ SHOTS = {
     "search": ("/search?q=co-op", "#hits > li.hit"),
     "search-two-filters": ("/search?q=co-op&theme=energy&theme=food", "a.chip >> nth=1"),
     "zero-results": ("/search?q=bakery&theme=energy", "#noresults ul.relax"),
+    "notice-typo-theme": ("/search?q=gobernance", "#notices a.theme-filter"),
+    "notice-prefix": ("/search?q=mondr", "#notices p.approximate"),
+    "notice-relaxed": ("/search?q=turbine+bakery", "#notices p.relaxed"),
+    "notice-relaxed-any": ("/search?q=cooperative+qqqzz", "#notices p.relaxed"),
+    "notice-theme": ("/search?q=board", "#notices a.theme-filter"),
     "entry": ("/entries/nurses-home-care-coop", "section.related"),
 }
 

@@ -444,14 +444,58 @@
   /** _results.html: everything in div#results. */
   function resultsNodes(c) {
     return [
+      noticesNode(c),
       h("p", { class: "to-filters" },
         h("a", { href: "#filters-panel" }, c.filtered ? "Filters (in use)" : "Filters")),
       c.filtered ? chipsNode(c) : null,
       histogramNode(c),
-      c.data.suggestion && c.data.total
+      // With words already matched through others, the notices say what was searched.
+      c.data.suggestion && c.data.total && !(c.data.approximate || []).length
         ? h("p", { class: "suggestion" }, "Did you mean ", suggestionLink(c), "?") : null,
       c.data.total ? [controlsNode(c), hitsNode(c), pagerNode(c)] : noResultsNode(c),
     ];
+  }
+
+  /** Words in <em> (or `tag`), separated by commas. */
+  const listed = (words, tag = "em") => words.map((w, i) => [i ? ", " : null, h(tag, null, w)]);
+
+  /** _notices.html: words matched through others, words no entry has together, themes
+   *  the query names (as filters), a query cut to the length limit. */
+  function noticesNode(c) {
+    const d = c.data;
+    const approx = d.total ? d.approximate || [] : []; // news only when they found something
+    const typos = [...new Set(approx.filter((a) => a.kind === "typo").flatMap((a) => a.matches))];
+    const prefixes = approx.filter((a) => a.kind === "prefix");
+    // Themes that would narrow the results: with some but not all of them, and only with no
+    // theme filter in use (a second theme would widen the results: themes are "any of").
+    const named = c.req.themes.length ? [] : (d.themes_named || []).filter((t) => t.count && t.count < d.total);
+    if (!typos.length && !prefixes.length && !d.relaxed && !named.length && !d.query_cut) return null;
+    const p = (kind, ...children) => h("p", { class: `notice ${kind}` }, ...children);
+    const themeLink = (t) => [" ", h("a", { class: "theme-filter", href: Links.toggle(c.args, "theme", t.id) },
+      `${t.label} (${t.count})`)];
+    return h("div", { class: "notices", id: "notices" },
+      typos.length ? p("approximate", "Including results for ", listed(typos, "strong")) : null,
+      prefixes.map((a) => p("approximate", "Including words beginning with ", h("em", null, a.word),
+        `: ${a.matches.join(", ")}`)),
+      d.relaxed ? p("relaxed", relaxedNodes(d.relaxed)) : null,
+      named.length ? p("themes", "Filter by theme:", named.map(themeLink)) : null,
+      d.query_cut ? p("cut", `Your query was cut to its first ${[...d.query_cut].length} characters.`) : null);
+  }
+
+  /** "No entry has all of a, b; showing entries with a." */
+  function relaxedNodes({ wanted, kept }) {
+    let rest = " showing entries with any of your other words.";
+    if (kept.length) rest = [" showing entries with ", listed(kept), "."];
+    else if (wanted.length > 1) rest = " showing entries with any of these words.";
+    return ["No entry has ", wanted.length > 1 ? "all of " : null, listed(wanted), ";", rest];
+  }
+
+  /** The notices as one sentence each, for the live region. */
+  function noticesText() {
+    const notices = byId("notices");
+    if (!notices) return "";
+    return [...notices.children].map((p) => p.textContent.trim())
+      .map((text) => (/[.:]$/.test(text) ? text : `${text}.`)).join(" ");
   }
 
   function chip(href, text) {
@@ -784,7 +828,8 @@
       updateForms(c, typing);
       updateFeeds(args);
       restoreFocus(focus, focusTitle);
-      announce(plural(data.total, "result"));
+      const notices = noticesText();
+      announce(notices ? `${plural(data.total, "result")}. ${notices}` : plural(data.total, "result"));
       if (c.staff && c.q) loadGrades(c.q);
     }
 

@@ -79,6 +79,8 @@ mark{background:var(--mk);color:inherit;padding:0}
 .all{color:var(--a);text-decoration:underline}
 .all:focus-visible{outline:2px solid var(--a);outline-offset:2px}
 .msg{margin:.35em 0 0;color:var(--mu)}
+.note{margin:0;padding:.4em .65em;font-size:.875em;border-bottom:1px solid var(--hl)}
+.note a{color:var(--a)}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;padding:0;border:0;overflow:hidden;
 clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}`;
 
@@ -146,7 +148,8 @@ clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}`;
     });
     const list = h("div", { id: "results", role: "listbox", "aria-label": "Results" });
     const all = h("a", { class: "all", href: LIB, target });
-    const panel = h("div", { class: "panel", hidden: "" }, list, h("p", { class: "foot" }, all));
+    const note = h("p", { class: "note", hidden: "" });
+    const panel = h("div", { class: "panel", hidden: "" }, note, list, h("p", { class: "foot" }, all));
     const msg = h("p", { class: "msg", hidden: "" });
     const live = h("div", { class: "sr", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     const box = h("div", { class: "box" },
@@ -164,9 +167,9 @@ clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}`;
       return `${LIB}${path}?${params}`;
     }
 
-    function allUrl(q) {
+    function allUrl(q, only = theme) {
       const params = new URLSearchParams({ q });
-      if (theme) params.set("theme", theme);
+      if (only) params.set("theme", only);
       return `${LIB}${collection ? `/collections/${encodeURIComponent(collection)}` : "/search"}?${params}`;
     }
 
@@ -182,6 +185,26 @@ clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}`;
     function say(text) {
       msg.textContent = text;
       msg.hidden = !text;
+    }
+
+    /** What the search did with the words, as the library's pages say it: typos matched,
+     *  words no entry has together, themes the query names (not prefixes: typing is). */
+    function noteNodes(q, res) {
+      const out = [];
+      const typos = (res.approximate || []).filter((a) => a.kind === "typo").flatMap((a) => a.matches);
+      if (typos.length) out.push(`Including results for ${[...new Set(typos)].join(", ")}. `);
+      const r = res.relaxed;
+      if (r) {
+        const any = r.wanted.length > 1 ? "any of these words" : "any of your other words";
+        out.push(`No entry has ${r.wanted.length > 1 ? "all of " : ""}${r.wanted.join(", ")}; `
+          + `showing entries with ${r.kept.length ? r.kept.join(", ") : any}. `);
+      }
+      const named = theme ? [] : (res.themes_named || []).filter((t) => t.count && t.count < res.total);
+      if (named.length) {
+        out.push("Filter by theme: ", named.map((t, i) => [i ? ", " : "",
+          h("a", { href: allUrl(q, t.id), target }, `${t.label} (${t.count})`)]));
+      }
+      return out;
     }
 
     /* the listbox */
@@ -239,6 +262,8 @@ clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}`;
       setLinks();
       all.href = allUrl(q);
       all.textContent = `See ${st.total === 1 ? "" : "all "}${count(st.total, "result")} in the library`;
+      note.replaceChildren(...noteNodes(q, res).flat(3));
+      note.hidden = !note.firstChild;
       setActive(-1);
       say(st.total ? "" : `No results for “${q}”.`);
       if (!st.total) {
@@ -250,7 +275,7 @@ clip:rect(0 0 0 0);clip-path:inset(50%);white-space:nowrap}`;
       if (root.activeElement === input) open();
       const shown = st.hits.length;
       announce(`${shown < st.total ? `${shown} of ${count(st.total, "result")}` : count(shown, "result")}`
-        + ", arrow keys to choose");
+        + `, arrow keys to choose${note.hidden ? "" : `. ${note.textContent.trim()}`}`);
     }
 
     function failed(res, body) {
