@@ -8,7 +8,6 @@ entry actually uses for it, so "mondragn" suggests "mondragon", not a stem.
 from __future__ import annotations
 
 import re
-import threading
 from bisect import bisect_left
 
 from whoosh.automata.fsa import find_all_matches
@@ -16,11 +15,12 @@ from whoosh.automata.lev import levenshtein_automaton
 from whoosh.reading import IndexReader
 
 from .analysis import WORD_RE, fold, normalize_word
+from .words import LetterIndex
 
 _FIELDS = ("body", "title", "summary")
 
 
-class Vocabulary:
+class Vocabulary(LetterIndex):
     """The index's words, by first letter, read from the index once per letter and snapshot.
 
     Whoosh's `terms_within` walks a Levenshtein automaton through every segment's term file
@@ -28,23 +28,7 @@ class Vocabulary:
     automaton walked over one sorted list in memory gives the same words in about 1 ms.
     """
 
-    def __init__(self, reader: IndexReader) -> None:
-        self.reader = reader
-        self._by_letter: dict[str, list[str]] = {}
-        self._lock = threading.Lock()
-
-    def starting_with(self, letter: str) -> list[str]:
-        words = self._by_letter.get(letter)
-        if words is None:
-            with self._lock:
-                found: set[bytes] = set()
-                for leaf, _ in self.reader.leaf_readers():
-                    if leaf.doc_count_all():
-                        for field in _FIELDS:
-                            found.update(leaf.expand_prefix(field, letter))
-                words = sorted(t.decode("utf-8") for t in found)
-                self._by_letter[letter] = words
-        return words
+    fields = _FIELDS
 
     def within(self, term: str, maxdist: int) -> set[str]:
         """The words within `maxdist` edits of `term` that share its first letter."""

@@ -32,8 +32,11 @@ def transpositions(word: str) -> set[str]:
     return {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)} - {word}
 
 
-class Words:
-    """The written words of one index snapshot, by first letter."""
+class LetterIndex:
+    """The terms of some fields of one index snapshot, read per first letter when first
+    asked for and kept sorted in memory."""
+
+    fields: tuple[str, ...] = (FIELD,)
 
     def __init__(self, reader: IndexReader) -> None:
         self.reader = reader
@@ -46,11 +49,17 @@ class Words:
             with self._lock:
                 found: set[bytes] = set()
                 for leaf, _ in self.reader.leaf_readers():
-                    if leaf.doc_count_all() and FIELD in leaf.schema:
-                        found.update(leaf.expand_prefix(FIELD, letter))
+                    if leaf.doc_count_all():
+                        for field in self.fields:
+                            if field in leaf.schema:
+                                found.update(leaf.expand_prefix(field, letter))
                 words = sorted(t.decode("utf-8") for t in found)
                 self._by_letter[letter] = words
         return words
+
+
+class Words(LetterIndex):
+    """The written words of one index snapshot, by first letter."""
 
     def __contains__(self, word: str) -> bool:
         words = self.starting_with(word[:1]) if word else []
