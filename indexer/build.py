@@ -23,7 +23,7 @@ from whoosh import writing
 from whoosh.writing import IndexWriter
 
 from search import store
-from search.analysis import surface_words
+from search.analysis import adjacent_pairs, surface_words
 from search.models import UNDATED
 from search.schema import SCHEMA_VERSION, build_schema
 
@@ -138,6 +138,7 @@ def document(p: Prepared) -> dict:
         "body": e.body,
         "body_html": render_markdown(e.body),
         "words": sorted(surface_words(f"{e.title}\n{e.summary}\n{e.body}")),
+        "pairs": sorted(adjacent_pairs(e.title) | adjacent_pairs(e.summary) | adjacent_pairs(e.body)),
         "authors": "; ".join(e.authors),
         "_stored_authors": list(e.authors),
         "author": list(e.authors),

@@ -224,16 +224,16 @@ class Matcher:
         return mask
 
     def _proximity(self, concepts: list[Clause]) -> np.ndarray:
-        """A lift for entries where two neighbouring query words stand side by side, in order
-        (more in a title), so "union co-ops" puts a union co-op above a credit union."""
+        """A lift for entries where two neighbouring query words stand side by side, in order,
+        so "union co-ops" puts a union co-op above a credit union. The index keeps each
+        entry's pairs of neighbouring terms (`pairs`): one postings lookup per pair."""
         bonus = np.zeros(self.data.n, dtype=np.float32)
         for a, b in zip(concepts, concepts[1:], strict=False):
             if len(a.terms) != 1 or len(b.terms) != 1 or not a.df or not b.df:
                 continue
             weight = ranking.PROXIMITY_BONUS * min(self._idf(a.df), self._idf(b.df))
-            pair = (a.terms[0], b.terms[0])
-            bonus[self._phrase_docs(pair, TEXT_FIELDS)] += weight
-            bonus[self._phrase_docs(pair, ("title",))] += weight
+            ids, _ = self.postings.get("pairs", f"{a.terms[0]} {b.terms[0]}")
+            bonus[ids] += weight
         return bonus
 
     def _idf(self, df: int) -> float:

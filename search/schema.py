@@ -16,7 +16,8 @@ from whoosh import columns, fields, formats
 from .analysis import CoopAnalyzer, NameAnalyzer, index_terms
 
 #: 2: bodies' HTML stored (`body_html`), rendered when indexed.
-#: 3: the written words of each entry (`words`), for typo and prefix matching.
+#: 3: the written words of each entry (`words`), for typo and prefix matching, and the pairs
+#: of terms side by side (`pairs`), for proximity.
 SCHEMA_VERSION = 3
 
 #: Text fields searched by a query without a field prefix, in the order snippets prefer.
@@ -84,6 +85,9 @@ def build_schema() -> fields.Schema:
         # Written words (folded, unstemmed) of title, summary and body: the vocabulary that
         # typo tolerance and prefix matching search, then map to the terms above.
         words=ExactList(),
+        # Terms side by side in the title, summary or body ("union coop"): shingles, as
+        # Elasticsearch's index_phrases, so proximity costs one lookup, not position reads.
+        pairs=ExactList(),
         authors=fields.TEXT(analyzer=NameAnalyzer(), stored=True, phrase=True),
         author=ExactList(),
         themes=ExactList(stored=True),
