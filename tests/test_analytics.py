@@ -206,7 +206,7 @@ def test_opening_a_result_records_its_position(staff_settings, anonymous):
 
 @pytest.mark.parametrize("ref", ["", "abc", "1", "1.", ".1", "1.0", "1.3", "99.1", "1.1.1", "-1.1", "1e3.1"])
 def test_an_invalid_ref_records_nothing_and_still_shows_the_entry(staff_settings, anonymous, ref):
-    anonymous.get("/search?q=solar")  # search 1, two results
+    anonymous.get("/search?q=%22solar%22")  # search 1, two results (quoted: not the energy theme)
     response = anonymous.get(f"/entries/pv-array-farm?ref={ref}")
     assert response.status_code == 200
     assert rows(staff_settings, "SELECT * FROM clicks") == []

@@ -173,14 +173,16 @@ def test_full_disk_leaves_the_index_served_and_gives_the_space_back(tmp_path, sm
     engine = search.SearchEngine(index_dir, SYNONYMS)
     try:
         assert engine.stats()["entries"] == 18
-        assert engine.search(search.SearchRequest(query="wind turbine")).total == 2
+        assert engine.search(search.SearchRequest(query='"wind"')).total == 2
     finally:
         engine.close()
 
 
 # -- 3. SIGTERM drains ---------------------------------------------------------------------------
 
-REQUEST = b"GET /api/v1/search?q=wind HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+#: Quoted: unquoted, "wind" also names the energy theme (issue 13) and finds 4 entries.
+WIND = "%22wind%22"
+REQUEST = b"GET /api/v1/search?q=%22wind%22 HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
 
 
 def _response(sock: socket.socket) -> bytes:
@@ -273,7 +275,7 @@ def test_missing_index_folder_answers_503_and_serves_once_built(tmp_path):
         assert "Traceback" not in log
 
         build_index(index_dir, [LIBRARY], rebuild=True)
-        assert fk.wait_for(lambda: fk.total(running.base, "wind") == 2, 10, 0.1)
+        assert fk.wait_for(lambda: fk.total(running.base, WIND) == 2, 10, 0.1)
         for path in PAGES + API:
             assert loadkit.fetch(running.base, path).status == 200, path
         assert _boots(running.text()) == 2
@@ -340,7 +342,7 @@ def test_damaged_index_keeps_the_server_up_and_is_served_once_rebuilt(tmp_path, 
 
         rebuilt = fk.run_index(index_dir, LIBRARY, rebuild=True)
         assert rebuilt.returncode == 0, rebuilt.stderr
-        assert fk.wait_for(lambda: fk.total(running.base, "wind") == 2, 10, 0.1)
+        assert fk.wait_for(lambda: fk.total(running.base, WIND) == 2, 10, 0.1)
         assert _boots(running.text()) == 1
 
 
@@ -357,18 +359,18 @@ def test_engine_keeps_the_previous_version_when_the_new_one_is_damaged(index_cop
     take searches down: the engine keeps the version it has, then takes the next good one."""
     engine = search.SearchEngine(index_copy, SYNONYMS, refresh_seconds=0)
     try:
-        assert engine.search(search.SearchRequest(query="wind")).total == 2
+        assert engine.search(search.SearchRequest(query='"wind"')).total == 2
         current = search.store.current_generation(index_copy)
         broken = index_copy / "gen-000002"
         shutil.copytree(current, broken)
         damage(broken)
         search.store.point_current(index_copy, broken)
 
-        assert engine.search(search.SearchRequest(query="wind")).total == 2
+        assert engine.search(search.SearchRequest(query='"wind"')).total == 2
         assert engine.stats()["generation"] == current.name
 
         build_index(index_copy, [LIBRARY], rebuild=True)
-        assert engine.search(search.SearchRequest(query="wind")).total == 2
+        assert engine.search(search.SearchRequest(query='"wind"')).total == 2
         assert engine.stats()["generation"] == "gen-000003"
     finally:
         engine.close()

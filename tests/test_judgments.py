@@ -63,7 +63,8 @@ def test_visitors_see_no_judgment_buttons(anonymous):
 
 def test_staff_see_relevant_and_not_relevant_on_every_hit(staff):
     forms = judge_forms(staff, "/search?q=Solar")
-    assert set(forms) == {"pv-array-farm", "solar-coop-rooftops"}
+    # "Solar" also names the energy theme (issue 13): its four entries.
+    assert set(forms) == {"pv-array-farm", "solar-coop-rooftops", "j-wind-turbine", "auto-themed-energy"}
     form = forms["solar-coop-rooftops"]
     assert form["_action"] == "/staff/judgments" and form["q"] == "Solar" and form["csrf_token"]
     assert form["next"] == "/search?q=Solar" and form["_status"] == "Not judged"
@@ -201,9 +202,13 @@ def test_evaluate_runs_the_judgments_like_the_cacm_files(runner, staff_settings,
     assert result.stdout == EXPECTED
 
     run = (tmp_path / "run.trec").read_text().splitlines()
+    # "solar" also names the energy theme (issue 13): the entries with the word, then the
+    # theme's others.
     assert [line.split()[:4] for line in run if line.startswith("j2 ")] == [
         ["j2", "Q0", "pv-array-farm", "1"],
         ["j2", "Q0", "solar-coop-rooftops", "2"],
+        ["j2", "Q0", "j-wind-turbine", "3"],
+        ["j2", "Q0", "auto-themed-energy", "4"],
     ]
     # The same set written as the CACM files gives the same figures.
     conn = connect(staff_settings.staff_db)

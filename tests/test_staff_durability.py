@@ -162,7 +162,8 @@ def test_kill_9_during_writes_loses_no_acknowledged_write(
         killed = loadkit.kill_server(base)  # mid-stream: requests are in flight right now
         writes = load.stop()
     assert len(killed) == 3
-    assert all(r.status in (200, 201) or r.status is None for r in writes), [r.status for r in writes]
+    # 503: a push that waited its second for another one (issue 12); it is not acknowledged.
+    assert all(r.status in (200, 201, 503) or r.status is None for r in writes), [r.status for r in writes]
     assert any(r.status is None for r in writes), "the kill interrupted no request"
 
     allowed = allowed_words(writers.writes)
