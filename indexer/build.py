@@ -128,12 +128,6 @@ def preparer(
     return prepare_one
 
 
-#: Pairs of neighbouring terms are indexed from this many of a body's first terms: where
-#: an entry says what it is about, and a bound on what each entry adds to the index (all of
-#: a body's pairs doubled the index of the 100,000-entry benchmark).
-PAIR_TERMS = 300
-
-
 def document(p: Prepared) -> dict:
     """The Whoosh document for a prepared entry (see `search.schema`)."""
     e = p.entry
@@ -144,9 +138,7 @@ def document(p: Prepared) -> dict:
         "body": e.body,
         "body_html": render_markdown(e.body),
         "words": sorted(surface_words(f"{e.title}\n{e.summary}\n{e.body}")),
-        "pairs": sorted(
-            adjacent_pairs(e.title) | adjacent_pairs(e.summary) | adjacent_pairs(e.body, PAIR_TERMS)
-        ),
+        "pairs": sorted(adjacent_pairs(e.title) | adjacent_pairs(e.summary)),
         "authors": "; ".join(e.authors),
         "_stored_authors": list(e.authors),
         "author": list(e.authors),

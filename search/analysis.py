@@ -118,11 +118,10 @@ def surface_words(text: str) -> set[str]:
     return found
 
 
-def adjacent_pairs(text: str, limit: int | None = None) -> set[str]:
-    """Every two terms that stand side by side in a text ("union coop"), stop words skipped,
-    among its first `limit` terms: the shingles that let a query's neighbouring words be
-    found together in one lookup."""
-    terms = index_terms(text)[:limit]
+def adjacent_pairs(text: str) -> set[str]:
+    """Every two terms that stand side by side in a text ("union coop"), stop words skipped:
+    the shingles that let a query's neighbouring words be found together in one lookup."""
+    terms = index_terms(text)
     return {f"{a} {b}" for a, b in zip(terms, terms[1:], strict=False)}
 
 

@@ -225,8 +225,9 @@ class Matcher:
 
     def _proximity(self, concepts: list[Clause]) -> np.ndarray:
         """A lift for entries where two neighbouring query words stand side by side, in order,
-        so "union co-ops" puts a union co-op above a credit union. The index keeps each
-        entry's pairs of neighbouring terms (`pairs`): one postings lookup per pair."""
+        in the title or summary (where an entry says what it is about), so "union co-ops"
+        puts a union co-op above a credit union. The index keeps those fields' pairs of
+        neighbouring terms (`pairs`): one postings lookup per pair."""
         bonus = np.zeros(self.data.n, dtype=np.float32)
         for a, b in zip(concepts, concepts[1:], strict=False):
             if len(a.terms) != 1 or len(b.terms) != 1 or not a.df or not b.df:
