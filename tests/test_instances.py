@@ -121,11 +121,13 @@ def every_worker_switches(bases: list[str], query: str, new_files: set[Path]) ->
     while True:
         replies = everyone_finds(bases, query)
         assert not loadkit.failures(replies), loadkit.failures(replies)
-        assert all(found(r) for r in replies), "a search after the update did not find the change"
+        # A worker opens a new version in a thread while it answers from the old one, so the
+        # first searches after an update may not find the change yet; they must soon.
+        missed = sum(not found(r) for r in replies)
         held = workers_holding(bases, new_files)
-        if all(held.values()):
+        if all(held.values()) and not missed:
             return
-        assert time.monotonic() < deadline, f"workers still serving the old version: {held}"
+        assert time.monotonic() < deadline, f"old version still served: {missed} misses, {held}"
 
 
 @dataclass
