@@ -60,7 +60,7 @@ def typos(words: Words, typed: str, own_df: int) -> list[Expansion]:
     in the library or is far rarer than them."""
     word = fold(typed)
     limit = max_typos(word)
-    if not limit or not word.isalpha():
+    if not limit or not word.isalpha() or own_df > RARE:
         return []
     own = _term(word)
     found = []
@@ -69,7 +69,7 @@ def typos(words: Words, typed: str, own_df: int) -> list[Expansion]:
         if term and term != own:
             found.append((dist, -words.doc_frequency(other), other, term))
     found.sort()
-    if own_df and (own_df > RARE or not found or max(-f[1] for f in found) < FAR_RARER * own_df):
+    if own_df and (not found or max(-f[1] for f in found) < FAR_RARER * own_df):
         return []
     out: list[Expansion] = []
     for dist, _, other, term in found:

@@ -38,6 +38,13 @@ def library(tmp_path: Path, entries: list[dict]) -> search.SearchEngine:
     return search.SearchEngine(tmp_path / "index", None, refresh_seconds=60)
 
 
+def opened(tmp_path: Path, entries: list[dict]):
+    """A fixture's body: the engine over `entries`, closed after the test."""
+    engine = library(tmp_path, entries)
+    yield engine
+    engine.close()
+
+
 def ids(results: search.SearchResults) -> list[str]:
     return [hit.id for hit in results.hits]
 
@@ -63,9 +70,7 @@ CO_OPS = [
 
 @pytest.fixture
 def co_ops(tmp_path):
-    engine = library(tmp_path, CO_OPS)
-    yield engine
-    engine.close()
+    yield from opened(tmp_path, CO_OPS)
 
 
 # -- the common-word rule and its relaxation --------------------------------------------------
@@ -134,9 +139,7 @@ TYPOS = [
 
 @pytest.fixture
 def typos(tmp_path):
-    engine = library(tmp_path, TYPOS)
-    yield engine
-    engine.close()
+    yield from opened(tmp_path, TYPOS)
 
 
 @pytest.mark.parametrize(
@@ -188,9 +191,7 @@ PREFIXES += [{"title": f"Filler {i}", "body": "nothing to see"} for i in range(1
 
 @pytest.fixture
 def prefixes(tmp_path):
-    engine = library(tmp_path, PREFIXES)
-    yield engine
-    engine.close()
+    yield from opened(tmp_path, PREFIXES)
 
 
 def test_the_last_word_matches_the_words_it_begins(prefixes):
